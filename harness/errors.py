@@ -1,0 +1,41 @@
+"""One exception hierarchy for the whole harness (chaostoolkit style).
+
+Every error that reaches a user names the file, field or step it is about. ``exit_code`` is what
+the CLI exits with: 2 for usage or configuration problems, 1 for everything that failed at run time.
+"""
+
+from __future__ import annotations
+
+
+class ObsdrillError(Exception):
+    """Base of every error the harness raises on purpose."""
+
+    exit_code = 1
+
+
+class ConfigError(ObsdrillError):
+    """A user-supplied file, field, flag or setting is wrong. Raised before anything starts."""
+
+    exit_code = 2
+
+
+class RuntimeUnavailableError(ObsdrillError):
+    """No container engine answers and none can be set up here."""
+
+    exit_code = 2
+
+
+class ImageError(ObsdrillError):
+    """An image could not be found, pulled or built."""
+
+
+class ReadinessTimeoutError(ObsdrillError):
+    """A component did not become ready in time. The message carries its log tail and a hint."""
+
+
+class StackError(ObsdrillError):
+    """The stack could not be started or torn down."""
+
+
+class ExpectationFailed(AssertionError, ObsdrillError):  # noqa: N818 - reads as a verdict
+    """A scenario expectation did not hold. The message shows the near misses."""

@@ -1,0 +1,76 @@
+"""Harness settings: read from the environment and CLI/pytest options at call time, never at import."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from harness.errors import ConfigError
+
+COMPONENTS = ("prometheus", "alertmanager", "node-exporter", "services")
+IMAGE_POLICIES = ("auto", "upstream", "local")
+DEFAULT_TIME_FACTOR = 0.1
+RUN_LABEL = "io.obsdrill.run"
+OWNER_LABEL = "io.obsdrill.owner"
+
+
+def project_root() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    config_dir: Path
+    scenarios_dir: Path
+    reports_dir: Path
+    cache_dir: Path
+    time_factor: float = DEFAULT_TIME_FACTOR
+    image_policy: str = "auto"
+    image_overrides: Mapping[str, str] = field(default_factory=dict)
+    slack_seconds: float = 15.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        env = os.environ if env is None else env
+        root = project_root()
+        base = cls(
+            config_dir=Path(env.get("OBSDRILL_CONFIG_DIR", root / "stack")),
+            scenarios_dir=Path(env.get("OBSDRILL_SCENARIOS_DIR", root / "scenarios")),
+            reports_dir=Path(env.get("OBSDRILL_REPORTS_DIR", root / "reports")),
+            cache_dir=Path(env.get("OBSDRILL_CACHE_DIR", Path.home() / ".cache" / "obsdrill")),
+            time_factor=_float(env.get("OBSDRILL_TIME_FACTOR", DEFAULT_TIME_FACTOR), "OBSDRILL_TIME_FACTOR"),
+            image_policy=env.get("OBSDRILL_IMAGES", "auto"),
+            image_overrides=_image_overrides(env),
+            slack_seconds=_float(env.get("OBSDRILL_SLACK", 15.0), "OBSDRILL_SLACK"),
+        )
+        given = {k: v for k, v in overrides.items() if v is not None}
+        return base.validated(**given)
+
+    def validated(self, **changes: Any) -> Settings:
+        new = replace(self, **changes)
+        if not 0.01 <= new.time_factor <= 1.0:
+            raise ConfigError(f"time factor: {new.time_factor} is outside 0.01..1.0 (1.0 is real time)")
+        if new.image_policy not in IMAGE_POLICIES:
+            raise ConfigError(f"OBSDRILL_IMAGES: {new.image_policy!r} is not one of {', '.join(IMAGE_POLICIES)}")
+        if not new.config_dir.is_dir():
+            raise ConfigError(f"config dir: {new.config_dir} does not exist or is not a directory")
+        return new
+
+
+def _float(value: object, name: str) -> float:
+    try:
+        return float(str(value))
+    except ValueError:
+        raise ConfigError(f"{name}: {value!r} is not a number") from None
+
+
+def _image_overrides(env: Mapping[str, str]) -> dict[str, str]:
+    out = {}
+    for component in COMPONENTS:
+        key = "OBSDRILL_IMAGE_" + component.upper().replace("-", "_")
+        if env.get(key):
+            out[component] = env[key]
+    return out

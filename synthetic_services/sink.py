@@ -1,0 +1,106 @@
+"""Receiver endpoints the harness runs in place of SaaS: an HTTP receiver (Alertmanager webhook, Slack,
+PagerDuty Events v2 formats) and a real SMTP server. Every delivery is recorded for assertions.
+
+GET /records lists them; DELETE /records clears them (per-test reset)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from email import message_from_bytes
+from email.policy import default as default_policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class Records:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: list[dict[str, Any]] = []
+
+    def add(self, item: dict[str, Any]) -> None:
+        item["received_at"] = time.time()
+        with self._lock:
+            item["seq"] = len(self._items)
+            self._items.append(item)
+
+    def all(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._items)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def _http_handler(records: Records) -> type[BaseHTTPRequestHandler]:
+    class _Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _reply(self, status: int, body: Any) -> None:
+            payload = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def do_GET(self) -> None:  # noqa: N802
+            if self.path == "/health":
+                self._reply(200, {"status": "ok"})
+            elif self.path == "/records":
+                self._reply(200, records.all())
+            else:
+                self._reply(404, {"error": "not found"})
+
+        def do_DELETE(self) -> None:  # noqa: N802
+            records.clear()
+            self._reply(200, {"cleared": True})
+
+        def do_POST(self) -> None:  # noqa: N802
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            parts = self.path.strip("/").split("/")
+            kind, receiver = parts[0], "/".join(parts[1:])
+            try:
+                body: Any = json.loads(raw or b"null")
+            except json.JSONDecodeError:
+                body = raw.decode(errors="replace")
+            records.add({"kind": kind, "receiver": receiver, "path": self.path, "body": body})
+            status = 202 if kind == "pagerduty" else 200
+            self._reply(status, {"status": "success", "message": "Event processed"} if kind == "pagerduty"
+                        else {"ok": True})
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            return
+
+    return _Handler
+
+
+class _SmtpHandler:
+    def __init__(self, records: Records) -> None:
+        self.records = records
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd API
+        message = message_from_bytes(envelope.content, policy=default_policy)
+        body = message.get_body(preferencelist=("plain", "html"))
+        self.records.add({
+            "kind": "email", "receiver": "", "mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
+            "subject": str(message.get("Subject", "")), "body": body.get_content() if body else "",
+        })
+        return "250 Message accepted for delivery"
+
+
+def serve(http_port: int, smtp_port: int, host: str = "0.0.0.0") -> None:  # noqa: S104 - inside a container
+    from aiosmtpd.controller import Controller
+
+    records = Records()
+    smtp = Controller(_SmtpHandler(records), hostname=host, port=smtp_port)
+    smtp.start()
+    server = ThreadingHTTPServer((host, http_port), _http_handler(records))
+    server.daemon_threads = True
+    print(json.dumps({"message": "sink started", "http_port": http_port, "smtp_port": smtp_port}), flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        smtp.stop()
