@@ -61,9 +61,7 @@ class FaultControl(Protocol):
     ) -> None: ...
     def disable_fault(self, name: str, gpu: int | None = None) -> None: ...
     def clear_all(self) -> None: ...
-    def set_load(
-        self, gpu: int | None, utilization: float, memory_used_mib: int | None = None
-    ) -> None: ...
+    def set_load(self, gpu: int | None, utilization: float, memory_used_mib: int | None = None) -> None: ...
     def advance(self, seconds: float) -> None: ...
     def state(self) -> dict[str, object]: ...
 
@@ -78,9 +76,11 @@ class GpuBackend(Protocol):
     def sample(self, index: int) -> GpuSample:
         """Read GPU ``index``; raises GpuLostError or GpuReadError."""
         ...
+
     def fault_control(self) -> FaultControl:
         """The fault controller; raises FaultsUnsupportedError for real GPUs."""
         ...
+
     def close(self) -> None: ...
 
 
@@ -120,18 +120,14 @@ class NvmlReader:
         power_mw = self.optional(i, api.nvmlDeviceGetPowerUsage, handle)
         return GpuSample(
             identity=identity,
-            temperature_c=float(
-                self.call(i, api.nvmlDeviceGetTemperature, handle, NVML_TEMPERATURE_GPU)
-            ),
+            temperature_c=float(self.call(i, api.nvmlDeviceGetTemperature, handle, NVML_TEMPERATURE_GPU)),
             utilization_pct=float(self.call(i, api.nvmlDeviceGetUtilizationRates, handle).gpu),
             fb_used_mib=int(memory.used) // MIB,
             fb_free_mib=int(memory.free) // MIB,
             power_w=None if power_mw is None else power_mw / 1000.0,
             sm_clock_mhz=self.optional(i, api.nvmlDeviceGetClockInfo, handle, NVML_CLOCK_SM),
             mem_clock_mhz=self.optional(i, api.nvmlDeviceGetClockInfo, handle, NVML_CLOCK_MEM),
-            throttle_reasons=self.optional(
-                i, api.nvmlDeviceGetCurrentClocksThrottleReasons, handle
-            ),
+            throttle_reasons=self.optional(i, api.nvmlDeviceGetCurrentClocksThrottleReasons, handle),
             xid_last=xid_last,
         )
 
@@ -214,15 +210,16 @@ def load_pynvml() -> NvmlApi:
     try:
         module = importlib.import_module("pynvml")
     except ImportError as exc:
-        raise BackendUnavailableError(
-            "nvidia-ml-py is not installed (pip install nvidia-ml-py)"
-        ) from exc
+        raise BackendUnavailableError("nvidia-ml-py is not installed (pip install nvidia-ml-py)") from exc
     return cast(NvmlApi, module)
 
 
-def open_real_backend(loader: Callable[[], NvmlApi] = load_pynvml) -> RealBackend:
-    """Initialise NVML and return a real backend, or raise BackendUnavailableError."""
-    api = loader()
+def open_real_backend(loader: Callable[[], NvmlApi] | None = None) -> RealBackend:
+    """Initialise NVML and return a real backend, or raise BackendUnavailableError.
+
+    ``loader`` returns the NVML module (default: import ``pynvml``).
+    """
+    api = (loader or load_pynvml)()
     try:
         api.nvmlInit()
     except (api.NVMLError, OSError) as exc:
@@ -239,10 +236,11 @@ def open_real_backend(loader: Callable[[], NvmlApi] = load_pynvml) -> RealBacken
 
 
 def select_backend(
-    mode: str, sim_config: SimConfig | None = None,
-    loader: Callable[[], NvmlApi] = load_pynvml,
+    mode: str,
+    sim_config: SimConfig | None = None,
+    loader: Callable[[], NvmlApi] | None = None,
 ) -> tuple[GpuBackend, str]:
-    """Pick the backend for ``mode`` (auto|sim|real); return it and a one-line reason.
+    """Pick the backend for ``mode`` (auto|sim|real); return it and a one-line reason (also logged).
 
     ``auto`` uses real GPUs when NVML initialises and sees at least one, and falls
     back to the simulator otherwise; ``real`` raises BackendUnavailableError instead.
@@ -250,6 +248,7 @@ def select_backend(
     if mode not in MODES:
         raise BackendUnavailableError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
     if mode == "sim":
+        LOG.info("using simulator (--mode sim)")
         return SimBackend(GpuSimulator(sim_config)), "using simulator (--mode sim)"
     try:
         real = open_real_backend(loader)
@@ -259,4 +258,6 @@ def select_backend(
         message = f"no NVIDIA GPU found (reason: {exc}): using simulator"
         LOG.warning(message)
         return SimBackend(GpuSimulator(sim_config)), message
-    return real, f"using {real.device_count()} real NVIDIA GPU(s) through NVML"
+    message = f"using {real.device_count()} real NVIDIA GPU(s) through NVML"
+    LOG.info(message)
+    return real, message

@@ -22,6 +22,7 @@ from gpu_sim.faults import GpuFaults
 THROTTLE_REASON_NONE = 0x0
 THROTTLE_REASON_GPU_IDLE = 0x1
 THROTTLE_REASON_HW_THERMAL_SLOWDOWN = 0x40
+MAX_UTILIZATION = 100.0
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class ThermalConfig:
     tau_s: float = 30.0
     slowdown_c: float = 90.0
     throttle_gain_per_c: float = 0.1
-    min_clock_fraction: float = 0.1
+    min_clock_fraction: float = 0.05
     max_step_s: float = 0.1
 
     def __post_init__(self) -> None:
@@ -110,7 +111,7 @@ class SimulatedGpu:
 
         Without ``memory_mib`` the workload uses ``utilization/200`` of the framebuffer.
         """
-        if math.isnan(utilization_pct) or not 0 <= utilization_pct <= 100:
+        if math.isnan(utilization_pct) or not 0 <= utilization_pct <= MAX_UTILIZATION:
             raise ConfigError("utilization must be in [0, 100]")
         if memory_mib is None:
             memory_mib = round(self.usable_memory_mib * utilization_pct / 200)
@@ -134,9 +135,7 @@ class SimulatedGpu:
     def power_w_at(self, clock_fraction: float) -> float:
         """Board power: static floor plus (idle + load) dynamic power scaled by clocks."""
         spec = self.spec
-        dynamic = (spec.idle_w - spec.floor_w) + (spec.tdp_w - spec.idle_w) * (
-            self.utilization_pct / 100
-        )
+        dynamic = (spec.idle_w - spec.floor_w) + (spec.tdp_w - spec.idle_w) * (self.utilization_pct / 100)
         return spec.floor_w + dynamic * clock_fraction
 
     def equilibrium_c(self, power_w: float) -> float:

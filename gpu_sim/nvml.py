@@ -157,7 +157,8 @@ class SimNvml:
     def nvmlDeviceGetMemoryInfo(self, handle: object) -> MemoryInfo:
         t = self.simulator.telemetry(self._device(handle).index)
         return MemoryInfo(
-            total=t.memory_total_mib * MIB, free=t.memory_free_mib * MIB,
+            total=t.memory_total_mib * MIB,
+            free=t.memory_free_mib * MIB,
             used=t.memory_used_mib * MIB,
         )
 

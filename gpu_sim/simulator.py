@@ -49,9 +49,10 @@ class GpuSimulator:
         self.config = config or SimConfig()
         self._lock = threading.RLock()
         self._now_s = 0.0
+        config = self.config
         self._gpus = [
-            SimulatedGpu(i, sim_uuid(self.config.uuid_seed, i), self.config.spec, self.config.thermal)
-            for i in range(self.config.gpu_count)
+            SimulatedGpu(i, sim_uuid(config.uuid_seed, i), config.spec, config.thermal)
+            for i in range(config.gpu_count)
         ]
 
     @property
@@ -98,16 +99,16 @@ class GpuSimulator:
             faults = self.gpu(index).faults
             return faults.xid_last, faults.xid_count
 
-    def set_load(
-        self, gpu: int | None, utilization: float, memory_used_mib: int | None = None
-    ) -> None:
+    def set_load(self, gpu: int | None, utilization: float, memory_used_mib: int | None = None) -> None:
         """Set the utilisation (0-100) of one GPU, or of all when ``gpu`` is None."""
         with self._lock:
             for device in self._targets(gpu):
                 device.set_load(utilization, memory_used_mib)
 
     def enable_fault(
-        self, name: str | FaultName, gpu: int | None = None,
+        self,
+        name: str | FaultName,
+        gpu: int | None = None,
         params: Mapping[str, object] | None = None,
     ) -> None:
         """Switch a fault on for one GPU, or for all when ``gpu`` is None."""
@@ -139,8 +140,11 @@ class GpuSimulator:
     def state(self) -> dict[str, object]:
         """JSON-ready state: simulated time, and per GPU its faults and telemetry."""
         with self._lock:
-            return {"mode": "sim", "sim_time_s": self._now_s,
-                    "gpus": [self._gpu_state(device) for device in self._gpus]}
+            return {
+                "mode": "sim",
+                "sim_time_s": self._now_s,
+                "gpus": [self._gpu_state(device) for device in self._gpus],
+            }
 
     @staticmethod
     def _gpu_state(device: SimulatedGpu) -> dict[str, object]:
@@ -169,7 +173,10 @@ class RealTimeDriver:
     """
 
     def __init__(
-        self, simulator: GpuSimulator, time_scale: float = 1.0, interval_s: float = 0.25,
+        self,
+        simulator: GpuSimulator,
+        time_scale: float = 1.0,
+        interval_s: float = 0.25,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not time_scale > 0 or not interval_s > 0:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from typing import Any, cast
 
 from gpu_sim.nvml import NvmlApi
 
@@ -23,16 +23,17 @@ class XidWatcher:
     """Remembers the last XID code seen on each GPU (real NVML only)."""
 
     def __init__(self, api: NvmlApi, count: int) -> None:
-        self._api: Any = api
+        self._api: Any = cast(Any, api)
         self._lock = threading.Lock()
         self._last: dict[int, int] = {}
         self._set: object | None = None
         try:
             self._set = self._api.nvmlEventSetCreate()
-        except (AttributeError, api.NVMLError) as exc:
+        except (AttributeError, self._api.NVMLError) as exc:
             LOG.info("XID events unavailable, DCGM_FI_DEV_XID_ERRORS stays 0: %s", exc)
             return
-        if not any(self._register(index) for index in range(count)):
+        registered = [self._register(index) for index in range(count)]
+        if not any(registered):
             self.close()
 
     def _register(self, index: int) -> bool:

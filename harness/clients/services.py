@@ -1,0 +1,31 @@
+"""Admin client of one synthetic service: switch faults on and off, read their state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from harness.errors import ObsdrillError
+
+
+class ServiceClient:
+    def __init__(self, name: str, url: str) -> None:
+        self.name = name
+        self.url = url
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = requests.request(method, f"{self.url}{path}", json=body, timeout=10)
+        if response.status_code >= 400:
+            raise ObsdrillError(f"service {self.name}: {method} {path} answered {response.status_code}: "
+                                f"{response.text[:300]}")
+        return dict(response.json())
+
+    def set_fault(self, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+        return self._call("PUT", f"/admin/faults/{name}", spec)
+
+    def clear_fault(self, name: str | None = None) -> dict[str, Any]:
+        return self._call("DELETE", "/admin/faults" + (f"/{name}" if name else ""))
+
+    def faults(self) -> dict[str, Any]:
+        return dict(self._call("GET", "/admin/faults")["faults"])

@@ -1,0 +1,1 @@
+"""One small module per technology, each a Testcontainers container with ``with_*`` builders."""

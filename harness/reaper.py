@@ -1,0 +1,62 @@
+"""Find and remove what a killed run left: every container, network and volume carries the owner label,
+the run id and the pid (plus its start time) of the process that made it."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+import docker
+
+from harness.settings import OWNER_LABEL, RUN_LABEL
+
+PID_LABEL = "io.obsdrill.pid"
+HOST_LABEL = "io.obsdrill.host"
+
+
+def process_labels() -> dict[str, str]:
+    return {PID_LABEL: f"{os.getpid()}:{_start_time(os.getpid())}", HOST_LABEL: socket.gethostname()}
+
+
+def _start_time(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return "?"
+
+
+def _owner_alive(labels: dict[str, str]) -> bool:
+    if labels.get(HOST_LABEL) != socket.gethostname():
+        return True  # another machine's engine user: never ours to judge
+    pid_text, _, started = labels.get(PID_LABEL, "").partition(":")
+    if not pid_text.isdigit():
+        return False
+    return Path(f"/proc/{pid_text}").exists() and _start_time(int(pid_text)) == started
+
+
+def reap(client: docker.DockerClient, run_id: str | None = None, everything: bool = False,
+         log: Callable[[str], None] = print) -> list[str]:
+    """Remove leftovers: of one run, of dead owners (default) or all obsdrill resources (everything)."""
+    selector = [f"{OWNER_LABEL}=obsdrill"] + ([f"{RUN_LABEL}={run_id}"] if run_id else [])
+    removed: list[str] = []
+
+    def wanted(labels: dict[str, str]) -> bool:
+        return everything or run_id is not None or not _owner_alive(labels)
+
+    for container in client.containers.list(all=True, filters={"label": selector}):
+        if wanted(container.labels):
+            container.remove(force=True, v=True)
+            removed.append(f"container {container.name}")
+    for network in client.networks.list(filters={"label": selector}):
+        if wanted(network.attrs.get("Labels") or {}):
+            network.remove()
+            removed.append(f"network {network.name}")
+    for volume in client.volumes.list(filters={"label": selector}):
+        if wanted(volume.attrs.get("Labels") or {}):
+            volume.remove(force=True)
+            removed.append(f"volume {volume.name}")
+    if removed and run_id is None:
+        log(f"[obsdrill] reaped leftovers of earlier runs: {', '.join(removed)}")
+    return removed

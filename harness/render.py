@@ -1,0 +1,163 @@
+"""Render the config under test for one run: scale every timing by the time factor and point every
+notification integration at the harness's own receiver endpoints. Never hand-edits the sources."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from harness import durations
+from harness.config import AlertRule, SourceConfig, parse_rules
+
+PROM_DEFAULTS = {"scrape_interval": "1m", "scrape_timeout": "10s", "evaluation_interval": "1m"}
+AM_DEFAULTS = {"group_wait": "30s", "group_interval": "5m", "repeat_interval": "4h"}
+SINK_HTTP = "http://sink:8080"
+SINK_SMTP = "sink:1025"
+# Integrations the harness can stand in for. Others are dropped (never sent to the outside world).
+HANDLED = ("email_configs", "slack_configs", "pagerduty_configs", "webhook_configs")
+
+
+@dataclass(frozen=True)
+class Timing:
+    """The scaled timings a deadline is computed from (seconds)."""
+
+    factor: float
+    scrape_interval: float
+    evaluation_interval: float
+    group_wait: float
+    group_interval: float
+    repeat_interval: float
+
+
+@dataclass(frozen=True)
+class RenderedConfig:
+    directory: Path
+    timing: Timing
+    rules: tuple[AlertRule, ...]
+    route: dict[str, Any]
+    receivers: tuple[str, ...]
+    rewrites: tuple[str, ...]
+
+    def rule(self, name: str) -> AlertRule:
+        for rule in self.rules:
+            if rule.name == name:
+                return rule
+        raise KeyError(name)
+
+
+def render(source: SourceConfig, factor: float, out_dir: Path) -> RenderedConfig:
+    prom, prom_global = _scaled_prometheus(source.prometheus, factor)
+    rule_docs = [(name, _scaled_rules(doc, factor)) for name, doc in source.rule_files]
+    am, rewrites = _rewritten_alertmanager(source.alertmanager, factor)
+    (out_dir / "prometheus").mkdir(parents=True, exist_ok=True)
+    (out_dir / "alertmanager").mkdir(parents=True, exist_ok=True)
+    _dump(out_dir / "prometheus" / "prometheus.yml", prom)
+    for name, doc in rule_docs:
+        _dump(out_dir / "prometheus" / name, doc)
+    _dump(out_dir / "alertmanager" / "alertmanager.yml", am)
+    route = am["route"]
+    scrape = max([durations.parse(prom_global["scrape_interval"])] + [
+        durations.parse(job["scrape_interval"]) for job in prom.get("scrape_configs", [])])
+    timing = Timing(
+        factor=factor, scrape_interval=scrape,
+        evaluation_interval=durations.parse(prom_global["evaluation_interval"]),
+        group_wait=durations.parse(route["group_wait"]), group_interval=durations.parse(route["group_interval"]),
+        repeat_interval=durations.parse(route["repeat_interval"]))
+    rules = tuple(rule for name, doc in rule_docs for rule in parse_rules(doc, name))
+    receivers = tuple(r["name"] for r in am.get("receivers", []))
+    return RenderedConfig(out_dir, timing, rules, route, receivers, tuple(rewrites))
+
+
+def _dump(path: Path, doc: dict[str, Any]) -> None:
+    path.write_text(yaml.safe_dump(doc, sort_keys=False, width=1000))
+    path.chmod(0o644)
+
+
+def _scale_keys(doc: dict[str, Any], keys: tuple[str, ...], factor: float, where: str) -> None:
+    for key in keys:
+        if key in doc:
+            doc[key] = durations.scale(doc[key], factor, f"{where}.{key}")
+
+
+def _scaled_prometheus(src: dict[str, Any], factor: float) -> tuple[dict[str, Any], dict[str, Any]]:
+    prom = copy.deepcopy(src)
+    glob = prom.setdefault("global", {})
+    for key, default in PROM_DEFAULTS.items():
+        glob.setdefault(key, default)
+    for i, job in enumerate(prom.get("scrape_configs") or []):
+        job.setdefault("scrape_interval", glob["scrape_interval"])
+        timeout = min(durations.parse(glob["scrape_timeout"]), durations.parse(job["scrape_interval"]))
+        job.setdefault("scrape_timeout", durations.format(timeout))
+        _scale_keys(job, ("scrape_interval", "scrape_timeout"), factor, f"prometheus.yml: scrape_configs[{i}]")
+    _scale_keys(glob, tuple(PROM_DEFAULTS), factor, "prometheus.yml: global")
+    return prom, glob
+
+
+def _scaled_rules(src: dict[str, Any], factor: float) -> dict[str, Any]:
+    doc = copy.deepcopy(src)
+    for group in doc.get("groups") or []:
+        _scale_keys(group, ("interval",), factor, "rule group")
+        for rule in group.get("rules") or []:
+            _scale_keys(rule, ("for", "keep_firing_for"), factor, f"rule {rule.get('alert')}")
+            rule["expr"] = durations.scale_ranges(str(rule["expr"]), factor)
+    return doc
+
+
+def _rewritten_alertmanager(src: dict[str, Any], factor: float) -> tuple[dict[str, Any], list[str]]:
+    am = copy.deepcopy(src)
+    rewrites: list[str] = []
+    glob = am.setdefault("global", {})
+    if "resolve_timeout" in glob:
+        _scale_keys(glob, ("resolve_timeout",), factor, "alertmanager.yml: global")
+    if "smtp_smarthost" in glob:
+        rewrites.append(f"global.smtp_smarthost {glob['smtp_smarthost']} -> {SINK_SMTP} (harness SMTP server)")
+    glob["smtp_smarthost"] = SINK_SMTP
+    glob["smtp_require_tls"] = False
+    for key in ("smtp_auth_username", "smtp_auth_password", "smtp_auth_password_file", "smtp_auth_secret"):
+        glob.pop(key, None)
+    glob.setdefault("smtp_from", "obsdrill@localhost")
+    _scale_route(am["route"], factor, top=True)
+    for receiver in am.get("receivers") or []:
+        rewrites += _rewrite_receiver(receiver)
+    return am, rewrites
+
+
+def _scale_route(route: dict[str, Any], factor: float, top: bool) -> None:
+    if top:
+        for key, default in AM_DEFAULTS.items():
+            route.setdefault(key, default)
+    _scale_keys(route, tuple(AM_DEFAULTS), factor, "alertmanager.yml: route")
+    for child in route.get("routes") or []:
+        _scale_route(child, factor, top=False)
+
+
+def _rewrite_receiver(receiver: dict[str, Any]) -> list[str]:
+    name = receiver["name"]
+    notes = []
+    for key in [k for k in receiver if k.endswith("_configs") and k not in HANDLED]:
+        notes.append(f"receiver {name}: {key} dropped (no harness endpoint for it)")
+        del receiver[key]
+    for cfg in receiver.get("email_configs") or []:
+        for key in ("smarthost", "auth_username", "auth_password", "auth_password_file", "auth_secret"):
+            cfg.pop(key, None)
+        cfg["require_tls"] = False
+    for cfg in receiver.get("slack_configs") or []:
+        cfg.pop("api_url_file", None)
+        cfg["api_url"] = f"{SINK_HTTP}/slack/{name}"
+    for cfg in receiver.get("pagerduty_configs") or []:
+        cfg["url"] = f"{SINK_HTTP}/pagerduty/{name}"
+        cfg.pop("routing_key_file", None)
+        cfg.pop("service_key_file", None)
+        if "service_key" not in cfg:
+            cfg.setdefault("routing_key", "obsdrill-test-routing-key")
+    webhooks = receiver.setdefault("webhook_configs", [])
+    for cfg in webhooks:
+        cfg.pop("url_file", None)
+        cfg["url"] = f"{SINK_HTTP}/webhook/{name}"
+    webhooks.append({"url": f"{SINK_HTTP}/tap/{name}", "send_resolved": True})
+    notes.append(f"receiver {name}: integrations pointed at the harness sink; recording webhook added")
+    return notes
