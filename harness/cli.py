@@ -1,0 +1,161 @@
+"""obsdrill command line. Exit codes: 0 pass, 1 fail, 2 usage or config error."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from harness import report
+from harness.errors import ObsdrillError
+from harness.settings import IMAGE_POLICIES, Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        time_factor=getattr(args, "time_factor", None),
+        config_dir=Path(args.config_dir) if getattr(args, "config_dir", None) else None,
+        scenarios_dir=Path(args.scenarios_dir) if getattr(args, "scenarios_dir", None) else None,
+        image_policy=getattr(args, "images", None))
+
+
+def cmd_runtime(args: argparse.Namespace) -> int:
+    from harness.runtime import ensure_runtime
+
+    runtime = ensure_runtime(_settings(args).cache_dir)
+    print(f"container runtime: {runtime.describe()}")
+    return 0
+
+
+def cmd_images(args: argparse.Namespace) -> int:
+    from harness.images import load_recipes, resolve_images
+    from harness.runtime import ensure_runtime
+
+    settings = _settings(args)
+    runtime = ensure_runtime(settings.cache_dir)
+    recipes = load_recipes(settings.config_dir / "images")
+    names = tuple(args.names) or tuple(recipes)
+    unknown = [n for n in names if n not in recipes]
+    if unknown:
+        raise ObsdrillError(f"images build: unknown image(s) {', '.join(unknown)} (known: {', '.join(recipes)})")
+    started = time.monotonic()
+    client = runtime.client()
+    for name, choice in resolve_images(client, settings, recipes, names).items():
+        size = int(client.images.get(choice.image).attrs.get("Size", 0)) / 1e6
+        print(f"{name}: {choice.image} [{choice.source}] {size:.0f} MB")
+    print(f"images ready in {time.monotonic() - started:.1f}s")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from harness.scenario import load_scenarios
+
+    for scenario in load_scenarios(_settings(args).scenarios_dir):
+        alerts = ", ".join(f"{a.name}->{a.receiver}" for a in scenario.alerts) or "no alert"
+        print(f"{scenario.name:24} {alerts:40} {scenario.description}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from harness.config import load_source
+    from harness.scenario import load_scenario, load_scenarios
+
+    settings = _settings(args)
+    source = load_source(settings.config_dir)
+    scenarios = [load_scenario(Path(f)) for f in args.files] if args.files else load_scenarios(settings.scenarios_dir)
+    for scenario in scenarios:
+        for i, exp in enumerate(scenario.alerts):
+            source.rule(exp.name)
+            if exp.receiver not in source.receivers():
+                raise ObsdrillError(f"{scenario.path}: expect.alerts[{i}].receiver: {exp.receiver!r} is not a "
+                                    f"receiver ({', '.join(source.receivers())})")
+        print(f"ok  {scenario.path}")
+    print(f"config ok: {settings.config_dir} ({len(source.rules())} alert rules, "
+          f"receivers {', '.join(source.receivers())})")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import pytest
+
+    settings = _settings(args)
+    results = settings.reports_dir / "allure-results"
+    report.write_environment(results, {"time factor": str(settings.time_factor), "config dir": str(settings.config_dir)})
+    pytest_args = ["-p", "harness.pytest_plugin", str(Path(__file__).parent / "suite" / "test_scenarios.py"),
+                   f"--alluredir={results}", "--clean-alluredir", "-v", "-o", "addopts=--strict-markers",
+                   f"--obsdrill-time-factor={settings.time_factor}", f"--obsdrill-scenarios-dir={settings.scenarios_dir}",
+                   f"--obsdrill-config-dir={settings.config_dir}", f"--obsdrill-images={settings.image_policy}"]
+    pytest_args += [f"--obsdrill-scenario={name}" for name in args.scenarios]
+    code = int(pytest.main(pytest_args, plugins=[]))
+    report.write_environment(results, {"time factor": str(settings.time_factor),
+                                       "config dir": str(settings.config_dir)})
+    if args.report:
+        index = report.render(results, settings.reports_dir / "allure-report")
+        print(f"\nAllure report: {index}")
+    return {0: 0, 1: 1}.get(code, 2)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    index = report.render(settings.reports_dir / "allure-results", settings.reports_dir / "allure-report")
+    print(f"Allure report: {index}")
+    return 0
+
+
+def cmd_reap(args: argparse.Namespace) -> int:
+    from harness.reaper import reap
+    from harness.runtime import ensure_runtime
+
+    runtime = ensure_runtime(_settings(args).cache_dir, install=False)
+    removed = reap(runtime.client(), everything=args.all)
+    print("\n".join(removed) if removed else "nothing to reap")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="obsdrill", description=__doc__)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config-dir", help="config dir with prometheus/, alertmanager/, images/ (default stack/)")
+    common.add_argument("--scenarios-dir", help="directory of scenario files (default scenarios/)")
+    common.add_argument("--time-factor", type=float, help="1.0 = real time (default 0.1 or OBSDRILL_TIME_FACTOR)")
+    common.add_argument("--images", choices=IMAGE_POLICIES, help="image policy (default auto)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("runtime", parents=[common], help="find or set up the container runtime").set_defaults(fn=cmd_runtime)
+    images = sub.add_parser("images", parents=[common], help="resolve/build images: `obsdrill images build [NAME...]`")
+    images.add_argument("action", choices=["build"])
+    images.add_argument("names", nargs="*")
+    images.set_defaults(fn=cmd_images)
+    sub.add_parser("list", parents=[common], help="list scenarios").set_defaults(fn=cmd_list)
+    validate = sub.add_parser("validate", parents=[common], help="check scenario files and config, start nothing")
+    validate.add_argument("files", nargs="*")
+    validate.set_defaults(fn=cmd_validate)
+    run = sub.add_parser("run", parents=[common], help="run scenarios on the real stack")
+    run.add_argument("scenarios", nargs="*")
+    run.add_argument("--report", action="store_true", help="render the Allure HTML report afterwards")
+    run.set_defaults(fn=cmd_run)
+    sub.add_parser("report", parents=[common], help="render the Allure HTML report").set_defaults(fn=cmd_report)
+    reap = sub.add_parser("reap", parents=[common], help="remove what killed runs left")
+    reap.add_argument("--all", action="store_true", help="remove every obsdrill container/network/volume")
+    reap.set_defaults(fn=cmd_reap)
+    return parser
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)  # so every `finally` (teardown) runs on SIGTERM too
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        return int(args.fn(args))
+    except ObsdrillError as exc:
+        print(f"obsdrill: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""pytest plugin (entry point pytest11): options, markers, a session-scoped stack owner and a per-test
+facade that resets faults and receivers. Fixtures, options and hooks only; the engine is harness/."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness.facade import Obsdrill
+from harness.runtime import Runtime, ensure_runtime
+from harness.settings import IMAGE_POLICIES, Settings
+from harness.stack import Stack
+
+MARKERS = {
+    "stack": "needs a container runtime and starts the real stack",
+    "scenario": "runs a chaos scenario end to end",
+    "mutation": "mutates the shipped config and expects a scenario to fail",
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("obsdrill")
+    group.addoption("--obsdrill-time-factor", type=float, default=None,
+                    help="scale every interval, `for`, range window and Alertmanager timing (1.0 = real time)")
+    group.addoption("--obsdrill-config-dir", default=None,
+                    help="your own config dir (prometheus/, alertmanager/, images/) instead of the shipped stack/")
+    group.addoption("--obsdrill-scenarios-dir", default=None, help="directory of scenario YAML files")
+    group.addoption("--obsdrill-images", choices=IMAGE_POLICIES, default=None,
+                    help="auto: upstream if pullable else local build; upstream; local")
+    group.addoption("--obsdrill-scenario", action="append", default=[],
+                    help="scenario name(s) for the built-in suite (default: all)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, text in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {text}")
+
+
+@pytest.fixture(scope="session")
+def obsdrill_settings(pytestconfig: pytest.Config) -> Settings:
+    opt = pytestconfig.getoption
+    return Settings.from_env(
+        time_factor=opt("--obsdrill-time-factor"),
+        config_dir=Path(opt("--obsdrill-config-dir")) if opt("--obsdrill-config-dir") else None,
+        scenarios_dir=Path(opt("--obsdrill-scenarios-dir")) if opt("--obsdrill-scenarios-dir") else None,
+        image_policy=opt("--obsdrill-images"),
+    )
+
+
+@pytest.fixture(scope="session")
+def obsdrill_runtime(obsdrill_settings: Settings) -> Runtime:
+    return ensure_runtime(obsdrill_settings.cache_dir)
+
+
+@pytest.fixture(scope="session")
+def obsdrill_stack(obsdrill_settings: Settings, obsdrill_runtime: Runtime) -> Iterator[Stack]:
+    stack = Stack(obsdrill_settings, obsdrill_runtime)
+    stack.start()
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture
+def obsdrill(obsdrill_stack: Stack) -> Iterator[Obsdrill]:
+    facade = Obsdrill(obsdrill_stack)
+    facade.reset()
+    yield facade
+    facade.reset()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    factor = config.getoption("--obsdrill-time-factor")
+    return f"obsdrill: time factor {factor if factor is not None else 'default (OBSDRILL_TIME_FACTOR or 0.1)'}"

@@ -1,0 +1,1 @@
+"""The built-in acceptance suite: every scenario file, run on the real stack (``obsdrill run``)."""

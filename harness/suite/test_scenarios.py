@@ -1,0 +1,31 @@
+"""One test per scenario file; run by ``obsdrill run`` / ``make demo`` with Allure results."""
+
+from __future__ import annotations
+
+import allure
+import pytest
+
+from harness.facade import Obsdrill
+from harness.scenario import Scenario, load_scenarios
+from harness.settings import Settings
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "scenario" in metafunc.fixturenames:
+        settings = Settings.from_env()
+        opt = metafunc.config.getoption("--obsdrill-scenarios-dir")
+        directory = settings.scenarios_dir if not opt else type(settings.scenarios_dir)(opt)
+        names = metafunc.config.getoption("--obsdrill-scenario") or None
+        scenarios = load_scenarios(directory, names)
+        metafunc.parametrize("scenario", scenarios, ids=[s.name for s in scenarios])
+
+
+@pytest.mark.stack
+@pytest.mark.scenario
+def test_scenario(obsdrill: Obsdrill, scenario: Scenario) -> None:
+    allure.dynamic.title(f"{scenario.name}: {scenario.description}")
+    for tag in scenario.tags:
+        allure.dynamic.tag(tag)
+    allure.dynamic.parameter("time factor", obsdrill.stack.settings.time_factor)
+    result = obsdrill.run(scenario)
+    assert [f.name for f in result.fired] == [a.name for a in scenario.alerts]
