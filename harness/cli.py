@@ -83,10 +83,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     results = settings.reports_dir / "allure-results"
-    report.write_environment(results, {"time factor": str(settings.time_factor), "config dir": str(settings.config_dir)})
-    pytest_args = ["-p", "harness.pytest_plugin", str(Path(__file__).parent / "suite" / "test_scenarios.py"),
+    pytest_args = ["-p", "no:locust", str(Path(__file__).parent / "suite" / "test_scenarios.py"),
                    f"--alluredir={results}", "--clean-alluredir", "-v", "-o", "addopts=--strict-markers",
-                   f"--obsdrill-time-factor={settings.time_factor}", f"--obsdrill-scenarios-dir={settings.scenarios_dir}",
+                   f"--obsdrill-time-factor={settings.time_factor}",
+                   f"--obsdrill-scenarios-dir={settings.scenarios_dir}",
                    f"--obsdrill-config-dir={settings.config_dir}", f"--obsdrill-images={settings.image_policy}"]
     pytest_args += [f"--obsdrill-scenario={name}" for name in args.scenarios]
     code = int(pytest.main(pytest_args, plugins=[]))
@@ -123,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--time-factor", type=float, help="1.0 = real time (default 0.1 or OBSDRILL_TIME_FACTOR)")
     common.add_argument("--images", choices=IMAGE_POLICIES, help="image policy (default auto)")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("runtime", parents=[common], help="find or set up the container runtime").set_defaults(fn=cmd_runtime)
+    runtime = sub.add_parser("runtime", parents=[common], help="find or set up the container runtime")
+    runtime.set_defaults(fn=cmd_runtime)
     images = sub.add_parser("images", parents=[common], help="resolve/build images: `obsdrill images build [NAME...]`")
     images.add_argument("action", choices=["build"])
     images.add_argument("names", nargs="*")

@@ -27,7 +27,7 @@ def parse(text: str | int | float, where: str = "duration") -> float:
     return sum(float(num) * _UNITS[unit] for num, unit in _PART.findall(value))
 
 
-def format(seconds: float) -> str:  # noqa: A001 - mirrors parse()
+def format(seconds: float) -> str:
     """Shortest exact Prometheus duration for ``seconds`` (millisecond resolution)."""
     millis = max(1, round(seconds * 1000))
     out = []

@@ -37,5 +37,5 @@ class StackError(ObsdrillError):
     """The stack could not be started or torn down."""
 
 
-class ExpectationFailed(AssertionError, ObsdrillError):  # noqa: N818 - reads as a verdict
+class ExpectationFailed(AssertionError, ObsdrillError):
     """A scenario expectation did not hold. The message shows the near misses."""

@@ -29,7 +29,7 @@ class LoadRun:
         self.url = url
         self.max_seconds = max_seconds
         self._proc: subprocess.Popen[bytes] | None = None
-        self._out = tempfile.TemporaryFile()
+        self._out = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the run, closed in stop()
         self.stats: dict[str, Any] = {}
 
     def start(self) -> LoadRun:
@@ -41,8 +41,9 @@ class LoadRun:
         deadline = time.monotonic() + 30
         while b'"started"' not in self._read():
             if self._proc.poll() is not None or time.monotonic() > deadline:
+                output = self._read().decode(errors="replace")[-2000:]
                 self.stop()
-                raise ObsdrillError(f"load generator did not start:\n{self._read().decode()[-2000:]}")
+                raise ObsdrillError(f"load generator did not start:\n{output}")
             time.sleep(0.2)
         return self
 
@@ -61,7 +62,9 @@ class LoadRun:
                 self._proc.kill()
                 self._proc.wait()
         self._proc = None
-        for line in self._read().decode(errors="replace").splitlines():
+        output = self._read().decode(errors="replace")
+        self._out.close()
+        for line in output.splitlines():
             if '"stopped"' in line:
                 self.stats = json.loads(line)
         return self.stats

@@ -115,13 +115,13 @@ class Stack:
         for container in reversed(list(self.containers.values())):
             try:
                 container.stop()
-            except Exception as exc:  # noqa: BLE001 - keep tearing down the rest
+            except Exception as exc:
                 errors.append(f"{container.alias}: {exc}")
         self.containers.clear()
         if self._network is not None:
             try:
                 self._network.remove()
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 errors.append(f"network: {exc}")
             self._network = None
         leftovers = reap(self.client, run_id=self.run_id, log=self.log)

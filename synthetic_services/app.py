@@ -100,7 +100,7 @@ class ServiceApp:
     def _call(self, handler: Handler, request: Request) -> Response:
         try:
             return handler(request)
-        except Exception as exc:  # noqa: BLE001 - a crashing handler is a 500, logged with its stack
+        except Exception as exc:
             self.log.error("unhandled error", exc_info=exc,
                            extra={"request_id": request.correlation_id, "correlation_id": request.correlation_id})
             return Response(500, {"error": type(exc).__name__})
@@ -159,9 +159,9 @@ def _handler_class(app: ServiceApp) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(payload)
 
-        do_GET = do_POST = do_PUT = do_DELETE = _serve  # noqa: N815
+        do_GET = do_POST = do_PUT = do_DELETE = _serve
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - JSON access log instead
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
     return _Handler

@@ -46,7 +46,7 @@ def _http_handler(records: Records) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(payload)
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             if self.path == "/health":
                 self._reply(200, {"status": "ok"})
             elif self.path == "/records":
@@ -54,11 +54,11 @@ def _http_handler(records: Records) -> type[BaseHTTPRequestHandler]:
             else:
                 self._reply(404, {"error": "not found"})
 
-        def do_DELETE(self) -> None:  # noqa: N802
+        def do_DELETE(self) -> None:
             records.clear()
             self._reply(200, {"cleared": True})
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             parts = self.path.strip("/").split("/")
             kind, receiver = parts[0], "/".join(parts[1:])
@@ -71,7 +71,7 @@ def _http_handler(records: Records) -> type[BaseHTTPRequestHandler]:
             self._reply(status, {"status": "success", "message": "Event processed"} if kind == "pagerduty"
                         else {"ok": True})
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
     return _Handler
@@ -81,7 +81,7 @@ class _SmtpHandler:
     def __init__(self, records: Records) -> None:
         self.records = records
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd API
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = message_from_bytes(envelope.content, policy=default_policy)
         body = message.get_body(preferencelist=("plain", "html"))
         self.records.add({
@@ -91,7 +91,7 @@ class _SmtpHandler:
         return "250 Message accepted for delivery"
 
 
-def serve(http_port: int, smtp_port: int, host: str = "0.0.0.0") -> None:  # noqa: S104 - inside a container
+def serve(http_port: int, smtp_port: int, host: str = "0.0.0.0") -> None:
     from aiosmtpd.controller import Controller
 
     records = Records()

@@ -23,7 +23,7 @@ def near_misses(prom: PromClient, expr: str, limit: int = 5) -> str:
     value_expr, threshold = value_part(expr)
     try:
         samples = prom.query(value_expr)
-    except Exception as exc:  # noqa: BLE001 - the near miss is best effort, the failure is the point
+    except Exception as exc:
         return f"  query: {value_expr}\n  (could not query: {exc})"
     closest = sorted(samples, key=lambda s: -s.value)[:limit]
     lines = [f"  query: {value_expr}" + (f"   (threshold {threshold})" if threshold else "")]

@@ -45,8 +45,9 @@ class PromClient:
         return response.json()["data"]
 
     def alerts(self) -> list[PromAlert]:
+        alerts = self._get("/api/v1/alerts")["alerts"]
         return [PromAlert(a["labels"].get("alertname", "?"), a["state"], a["labels"], a.get("annotations", {}),
-                          a.get("activeAt", ""), str(a.get("value", ""))) for a in self._get("/api/v1/alerts")["alerts"]]
+                          a.get("activeAt", ""), str(a.get("value", ""))) for a in alerts]
 
     def rule_states(self) -> dict[str, str]:
         """alertname -> inactive/pending/firing, as the rule manager sees it now."""

@@ -78,9 +78,10 @@ def _build(doc: dict[str, Any], path: Path) -> Scenario:
             users=load.get("users", 5), spawn_rate=load.get("spawn_rate", 5.0),
             wait_min=load.get("wait_seconds", [0.2, 0.5])[0], wait_max=load.get("wait_seconds", [0.2, 0.5])[1],
             target=load.get("target", "backend")),
-        steady_state=SteadyState(steady.get("hold", "10s"),
-                                 tuple(MetricCheck(m["query"], m.get("within", "auto")) for m in steady.get("metrics", [])),
-                                 steady.get("no_alerts", True)),
+        steady_state=SteadyState(
+            steady.get("hold", "10s"),
+            tuple(MetricCheck(m["query"], m.get("within", "auto")) for m in steady.get("metrics", [])),
+            steady.get("no_alerts", True)),
         no_other_alerts=expect.get("no_other_alerts", True),
         recovery=Recovery(**doc.get("recovery", {})),
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import allure
@@ -161,6 +161,3 @@ class ScenarioRunner:
                 _attach(f"{exp.name} resolved notification",
                         [n.body for n in watch.notifications() if n.status == "resolved"])
 
-
-def result_json(result: ScenarioResult) -> str:
-    return json.dumps(result.summary(), indent=2, default=lambda o: asdict(o) if hasattr(o, "__dataclass_fields__") else str(o))

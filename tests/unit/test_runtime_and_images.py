@@ -44,5 +44,5 @@ def test_bad_recipe_names_the_field(tmp_path: Path) -> None:
 def test_settings_reject_bad_values(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="OBSDRILL_TIME_FACTOR: 'fast' is not a number"):
         Settings.from_env({"OBSDRILL_TIME_FACTOR": "fast"})
-    with pytest.raises(ConfigError, match="config dir: .* does not exist"):
+    with pytest.raises(ConfigError, match=r"config dir: .* does not exist"):
         Settings.from_env({"OBSDRILL_CONFIG_DIR": str(tmp_path / "missing")})

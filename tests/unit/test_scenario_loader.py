@@ -36,5 +36,5 @@ def test_env_substitution(tmp_path: Path) -> None:
 
 
 def test_unknown_scenario_name_lists_known(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="no scenario named nope .*known: error-burst"):
+    with pytest.raises(ConfigError, match=r"no scenario named nope .*known: error-burst"):
         load_scenarios(project_root() / "scenarios", ["nope"])
