@@ -37,7 +37,9 @@ def cmd_images(args: argparse.Namespace) -> int:
     settings = _settings(args)
     runtime = ensure_runtime(settings.cache_dir)
     recipes = load_recipes(settings.config_dir / "images")
-    names = tuple(args.names) or tuple(recipes)
+    from harness.stack import IMAGES
+
+    names = tuple(args.names) or IMAGES
     unknown = [n for n in names if n not in recipes]
     if unknown:
         raise ObsdrillError(f"images build: unknown image(s) {', '.join(unknown)} (known: {', '.join(recipes)})")

@@ -27,6 +27,7 @@ from harness.runtime import Runtime
 from harness.settings import Settings
 
 SERVICES = ("backend",)
+IMAGES = ("prometheus", "alertmanager", "node-exporter", "services")
 
 
 @dataclass
@@ -69,7 +70,7 @@ class Stack:
     def _start(self, started: float) -> None:
         recipes = load_recipes(self.settings.config_dir / "images")
         self.images = resolve_images(self.client, self.settings, recipes,
-                                     ("prometheus", "alertmanager", "node-exporter", "services"), self.log)
+                                     IMAGES, self.log)
         self.timings.images = time.monotonic() - started
         self.config = render(self.source, self.settings.time_factor, self.run_dir)
         self.log(f"[obsdrill] run {self.run_id}: time factor {self.settings.time_factor} "

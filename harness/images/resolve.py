@@ -68,14 +68,15 @@ def _present_or_pull(client: docker.DockerClient, ref: str) -> str | None:
     except docker.errors.ImageNotFound:
         pass
     except docker.errors.APIError as exc:
-        return str(exc)[:200]
+        return _short(exc)
     repo, _, tag = ref.rpartition(":") if ":" in ref.split("/")[-1] else (ref, "", "latest")
     try:
         client.images.pull(repo, tag=tag)
         return None
     except docker.errors.APIError as exc:
-        return _short(str(exc))
+        return _short(exc)
 
 
-def _short(text: str) -> str:
+def _short(exc: docker.errors.APIError) -> str:
+    text = str(exc.explanation or exc)
     return text.splitlines()[0][:200] if text else "unknown error"
