@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from harness.errors import ObsdrillError
@@ -55,6 +57,28 @@ def run(cmd: Sequence[str], step: str, error: type[ObsdrillError], *, env: dict[
         tail = "\n".join(out.strip().splitlines()[-15:])
         raise error(f"{step}: `{' '.join(cmd[:4])}...` exited {proc.returncode}\n{tail}")
     return out
+
+
+def run_streaming(cmd: Sequence[str], step: str, error: type[ObsdrillError], log: Callable[[str], None], *,
+                  prefix: str = "", env: dict[str, str] | None = None, cwd: Path | None = None) -> None:
+    """Run a long command, handing each output line to ``log`` as it comes (progress); on failure raise
+    ``error`` naming the step with the last lines. Interrupted (Ctrl-C, SIGTERM): its process group is ended."""
+    tail: deque[str] = deque(maxlen=20)
+    proc = subprocess.Popen(list(cmd), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            env=env, cwd=cwd, start_new_session=True)
+    try:
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            line = raw.decode(errors="replace").rstrip()
+            tail.append(line)
+            log(prefix + line)
+        code = proc.wait()
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait()
+    if code != 0:
+        raise error(f"{step}: `{' '.join(cmd[:4])}` exited {code}\n" + "\n".join(tail))
 
 
 def debian_mirror() -> str:

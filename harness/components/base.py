@@ -3,6 +3,7 @@ timeout error carries the container's log tail and a hint."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -112,3 +113,14 @@ class ObsContainer(DockerContainer):
 
 def owner_labels(run_id: str, extra: dict[str, str]) -> dict[str, str]:
     return {OWNER_LABEL: "obsdrill", RUN_LABEL: run_id, **extra}
+
+
+def stage_config(source: Path, run_dir: Path, name: str) -> Path:
+    """Copy a component's config dir (e.g. stack/otelcol/) to ``run_dir/name`` for mounting: files 0644, dirs
+    0755, since the containers read them as non-root users. Returns the copy."""
+    target = run_dir / name
+    shutil.copytree(source, target, dirs_exist_ok=True)
+    target.chmod(0o755)
+    for path in target.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return target

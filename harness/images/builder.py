@@ -1,10 +1,14 @@
-"""Offline image builder: debootstrap a Debian rootfs from the machine's own apt mirror, add pip wheels
-and project files, then import it into the engine as one image tagged by the recipe hash."""
+"""Offline image builder: debootstrap a Debian rootfs from the machine's own apt mirror (or start from an
+empty one: ``base: scratch``), add pip wheels and project files, run the recipe's host-side build script,
+then import it into the engine as one image tagged by the recipe hash."""
 
 from __future__ import annotations
 
 import fcntl
+import json
+import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -19,7 +23,7 @@ import docker
 from harness.errors import ImageError
 from harness.images.recipe import Recipe
 from harness.settings import OWNER_LABEL, project_root
-from harness.system import apt_install, debian_mirror, is_root, run
+from harness.system import apt_install, debian_mirror, is_root, run, run_streaming
 
 APP_DIR = "opt/obsdrill/app"
 SITE_DIR = "opt/obsdrill/site"
@@ -50,18 +54,24 @@ class ImageBuilder:
     def build(self, recipe: Recipe) -> str:
         if not is_root():
             raise ImageError(f"image {recipe.name}: building local images needs root (debootstrap, chroot)")
-        apt_install(["debootstrap"], f"image {recipe.name}", ImageError)
+        if recipe.base == "debian":
+            apt_install(["debootstrap"], f"image {recipe.name}", ImageError)
         work = self.cache_dir / "build" / f"{recipe.name}-{recipe.digest()}"
         shutil.rmtree(work, ignore_errors=True)
         rootfs = work / "rootfs"
         started = time.monotonic()
         self.log(f"[obsdrill] building image {recipe.tag} ({recipe.path.name})")
         try:
-            self._step(recipe, "debootstrap", lambda: self._debootstrap(recipe, rootfs))
+            if recipe.base == "debian":
+                self._step(recipe, "debootstrap", lambda: self._debootstrap(recipe, rootfs))
+            else:
+                rootfs.mkdir(parents=True)
             if recipe.pip:
                 self._step(recipe, "pip wheels", lambda: self._pip(recipe, rootfs))
             if recipe.copy:
                 self._step(recipe, "copy project files", lambda: self._copy(recipe, rootfs))
+            if recipe.build:
+                self._step(recipe, f"build script {recipe.build}", lambda: self.run_script(recipe, rootfs, work))
             for command in recipe.post:
                 self._step(recipe, f"post: {command}", lambda c=command: self._chroot(recipe, rootfs, c))
             self._slim(rootfs)
@@ -103,6 +113,18 @@ class ImageBuilder:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(src, dest)
 
+    def run_script(self, recipe: Recipe, rootfs: Path, work: Path) -> None:
+        """The recipe's host-side build step: ``bash <script>`` in the recipe's directory, output streamed."""
+        script = recipe.build_script
+        assert script is not None
+        scratch = work / "work"
+        scratch.mkdir(parents=True, exist_ok=True)
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "ROOTFS": str(rootfs), "CACHE": str(self.cache_dir), "WORK": str(scratch),
+               "RECIPE_DIR": str(recipe.directory), "IMAGE_TAG": recipe.tag, **dict(recipe.build_env)}
+        run_streaming(["bash", str(script)], f"image {recipe.name} ({recipe.path}): build script {recipe.build}",
+                      ImageError, self.log, prefix=f"[obsdrill]   {recipe.name}| ", env=env, cwd=recipe.directory)
+
     def _chroot(self, recipe: Recipe, rootfs: Path, command: str) -> None:
         run(["chroot", str(rootfs), "/bin/sh", "-c", command], f"image {recipe.name}: post {command!r}",
             ImageError)
@@ -122,13 +144,7 @@ class ImageBuilder:
     def _import(self, recipe: Recipe, rootfs: Path, tar_path: Path) -> None:
         with tarfile.open(tar_path, "w") as tar:
             tar.add(rootfs, arcname=".")
-        changes = [f"ENTRYPOINT {_json_list(recipe.entrypoint)}",
-                   f"LABEL {OWNER_LABEL}=obsdrill", f"LABEL io.obsdrill.recipe={recipe.digest()}"]
-        changes += [f"ENV {k}={v}" for k, v in recipe.env]
-        if recipe.user:
-            changes.append(f"USER {recipe.user}")
-        if recipe.workdir:
-            changes.append(f"WORKDIR {recipe.workdir}")
+        changes = image_changes(recipe)
         try:
             answer = self.client.api.import_image_from_file(
                 str(tar_path), repository=recipe.repository, tag=recipe.digest(), changes=changes)
@@ -149,15 +165,27 @@ class ImageBuilder:
             yield
 
 
-def _json_list(items: tuple[str, ...]) -> str:
-    import json
+def image_changes(recipe: Recipe) -> list[str]:
+    """Dockerfile instructions applied at import: entrypoint, cmd, env, user, workdir, exposed ports, labels."""
+    changes = [f"ENTRYPOINT {json.dumps(list(recipe.entrypoint))}",
+               f"LABEL {OWNER_LABEL}=obsdrill", f"LABEL io.obsdrill.recipe={recipe.digest()}"]
+    if recipe.cmd:
+        changes.append(f"CMD {json.dumps(list(recipe.cmd))}")
+    changes += [f"ENV {k}={_env_value(v)}" for k, v in recipe.env]
+    if recipe.user:
+        changes.append(f"USER {recipe.user}")
+    if recipe.workdir:
+        changes.append(f"WORKDIR {recipe.workdir}")
+    changes += [f"EXPOSE {port}" for port in recipe.expose]
+    return changes
 
-    return json.dumps(list(items))
+
+def _env_value(value: str) -> str:
+    """Quoted (Dockerfile syntax) only when it has to be, e.g. ``-Xms512m -Xmx512m``."""
+    return json.dumps(value) if re.search(r'[\s"\'\\$]', value) else value
 
 
 def _imported_id(answer: str, recipe: Recipe) -> str:
-    import re
-
     found = re.findall(r"sha256:[0-9a-f]{64}", answer)
     if not found:
         raise ImageError(f"image {recipe.name}: the engine's import answer names no image id: {answer[:300]}")

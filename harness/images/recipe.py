@@ -1,25 +1,37 @@
 """Image recipes: YAML files in stack/images/, validated into frozen dataclasses and hashed.
 
-The tag of a local image is a hash of its recipe, of every file it copies in and of the builder's
-version, so a rebuild happens exactly when one of those changes.
+The tag of a local image is a hash of its recipe, of every file it copies in, of its build script and
+declared build inputs, and of the builder's version, so a rebuild happens exactly when one of those changes.
+
+Two bases: ``debian`` (default: debootstrap of ``suite`` with ``packages``) and ``scratch`` (an empty
+rootfs the ``build`` script fills, e.g. with a static Go binary). ``build`` is a host-side script (path
+relative to the recipe's directory) run as root with ROOTFS, CACHE, WORK, RECIPE_DIR and ``build_env``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from harness.config import load_yaml
 from harness.errors import ConfigError
 from harness.settings import project_root
 
 BUILDER_VERSION = "1"
+BASES = ("debian", "scratch")
 _KNOWN = {"name", "description", "upstream", "suite", "packages", "pip", "python", "copy", "entrypoint",
-          "env", "user", "workdir", "post"}
+          "env", "user", "workdir", "post", "base", "build", "build_env", "inputs", "cmd", "expose"}
+_STR_LISTS = ("packages", "entrypoint", "pip", "copy", "post", "inputs", "cmd")
+# Fields added after the first images were tagged: left out of the hashed document while they hold their
+# default, so recipes that do not use them keep exactly the digest (and image tag) they had before.
+_OPTIONAL_DEFAULTS: dict[str, Any] = {"base": "debian", "build": None, "build_env": (), "inputs": (),
+                                      "cmd": (), "expose": ()}
+_PORT = re.compile(r"^\d{1,5}(/(tcp|udp))?$")
 
 
 @dataclass(frozen=True)
@@ -38,18 +50,40 @@ class Recipe:
     user: str | None = None
     workdir: str | None = None
     post: tuple[str, ...] = ()
+    base: str = "debian"
+    build: str | None = None
+    build_env: tuple[tuple[str, str], ...] = ()
+    inputs: tuple[str, ...] = ()
+    cmd: tuple[str, ...] = ()
+    expose: tuple[str, ...] = ()
     extra_hash: str = field(default="", compare=False)
 
     @property
     def repository(self) -> str:
         return f"localhost/obsdrill/{self.name}"
 
-    def digest(self) -> str:
+    @property
+    def directory(self) -> Path:
+        return self.path.parent
+
+    @property
+    def build_script(self) -> Path | None:
+        return self.directory / self.build if self.build else None
+
+    def hashed_document(self) -> dict[str, Any]:
         doc = {k: v for k, v in asdict(self).items() if k not in ("path", "extra_hash")}
-        h = hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode())
+        for key, default in _OPTIONAL_DEFAULTS.items():
+            if doc[key] == default:
+                del doc[key]
+        return doc
+
+    def digest(self) -> str:
+        h = hashlib.sha256(json.dumps(self.hashed_document(), sort_keys=True, default=str).encode())
         h.update(BUILDER_VERSION.encode())
         for rel in self.copy:
-            _hash_tree(h, project_root() / rel)
+            _hash_tree(h, project_root() / rel, project_root())
+        for rel in ((self.build,) if self.build else ()) + self.inputs:
+            _hash_tree(h, self.directory / rel, self.directory)
         return h.hexdigest()[:12]
 
     @property
@@ -57,42 +91,81 @@ class Recipe:
         return f"{self.repository}:{self.digest()}"
 
 
-def _hash_tree(h: Any, root: Path) -> None:
+def _hash_tree(h: Any, root: Path, base: Path) -> None:
     if not root.exists():
-        raise ConfigError(f"image recipe copy: {root} does not exist")
+        raise ConfigError(f"image recipe: {root} does not exist")
     files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
     for path in files:
         if "__pycache__" in path.parts:
             continue
-        h.update(str(path.relative_to(project_root())).encode())
+        h.update(_relative(path, base).encode())
         h.update(path.read_bytes())
 
 
-def load_recipe(path: Path) -> Recipe:
-    try:
-        doc = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(doc, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top level")
+def _relative(path: Path, base: Path) -> str:
+    """Path as hashed: relative to ``base`` (``..`` allowed), so the digest does not depend on the checkout."""
+    return os.path.relpath(path.resolve(), base.resolve())
+
+
+def _read(path: Path) -> dict[str, Any]:
+    doc = load_yaml(path)
     unknown = set(doc) - _KNOWN
     if unknown:
         raise ConfigError(f"{path}: unknown field(s) {', '.join(sorted(unknown))}")
-    for key in ("name", "packages", "entrypoint"):
+    return doc
+
+
+def _check_fields(path: Path, doc: dict[str, Any]) -> None:
+    base = doc.get("base", "debian")
+    if base not in BASES:
+        raise ConfigError(f"{path}: base: {base!r} is not one of {', '.join(BASES)}")
+    required = ("name", "entrypoint") if base == "scratch" else ("name", "packages", "entrypoint")
+    for key in required:
         if key not in doc:
             raise ConfigError(f"{path}: {key}: required field is missing")
-    for key in ("packages", "entrypoint", "pip", "copy", "post"):
+    for key in _STR_LISTS:
         if key in doc and not (isinstance(doc[key], list) and all(isinstance(x, str) for x in doc[key])):
             raise ConfigError(f"{path}: {key}: expected a list of strings")
-    env = doc.get("env", {})
-    if not isinstance(env, dict):
-        raise ConfigError(f"{path}: env: expected a mapping of NAME: value")
+    for key in ("env", "build_env"):
+        if not isinstance(doc.get(key, {}), dict):
+            raise ConfigError(f"{path}: {key}: expected a mapping of NAME: value")
+    expose = doc.get("expose", [])
+    if not isinstance(expose, list) or not all(_PORT.match(str(p)) for p in expose):
+        raise ConfigError(f"{path}: expose: expected a list of ports (4317 or \"4317/tcp\")")
+
+
+def _check_build(path: Path, doc: dict[str, Any]) -> None:
+    build = doc.get("build")
+    if doc.get("base") == "scratch":
+        if not build:
+            raise ConfigError(f"{path}: build: required with base: scratch (nothing would fill the rootfs)")
+        for key in ("packages", "post"):
+            if doc.get(key):
+                raise ConfigError(f"{path}: {key}: not possible with base: scratch (no Debian, no shell)")
+    if build is not None and not (isinstance(build, str) and (path.parent / build).is_file()):
+        raise ConfigError(f"{path}: build: {build!r} is not a script file relative to {path.parent}")
+    for rel in doc.get("inputs", []):
+        if not (path.parent / rel).exists():
+            raise ConfigError(f"{path}: inputs: {rel!r} does not exist (relative to {path.parent})")
+
+
+def _pairs(doc: dict[str, Any], key: str) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((str(k), str(v)) for k, v in doc.get(key, {}).items()))
+
+
+def load_recipe(path: Path) -> Recipe:
+    doc = _read(path)
+    _check_fields(path, doc)
+    _check_build(path, doc)
+    user = doc.get("user")
     return Recipe(
         name=str(doc["name"]), path=path, upstream=doc.get("upstream"), suite=doc.get("suite", "bookworm"),
-        description=doc.get("description", ""), packages=tuple(doc["packages"]),
+        description=doc.get("description", ""), packages=tuple(doc.get("packages", [])),
         entrypoint=tuple(doc["entrypoint"]), pip=tuple(doc.get("pip", [])), python=str(doc.get("python", "3.11")),
-        copy=tuple(doc.get("copy", [])), env=tuple(sorted((str(k), str(v)) for k, v in env.items())),
-        user=doc.get("user"), workdir=doc.get("workdir"), post=tuple(doc.get("post", [])),
+        copy=tuple(doc.get("copy", [])), env=_pairs(doc, "env"), user=None if user is None else str(user),
+        workdir=doc.get("workdir"), post=tuple(doc.get("post", [])), base=doc.get("base", "debian"),
+        build=doc.get("build"), build_env=_pairs(doc, "build_env"), inputs=tuple(doc.get("inputs", [])),
+        cmd=tuple(doc.get("cmd", [])), expose=tuple(str(p) for p in doc.get("expose", [])),
     )
 
 
