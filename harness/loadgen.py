@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import signal
 import sys
@@ -44,6 +45,15 @@ def _user_class(wait_min: float, wait_max: float) -> type:
     return PlatformUser
 
 
+def _quit_when_orphaned(runner: Any, parent: int) -> None:
+    """A harness killed with SIGKILL cannot stop us: stop when the parent process is gone."""
+    import gevent
+
+    while os.getppid() == parent:
+        gevent.sleep(1)
+    runner.quit()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m harness.loadgen")
     parser.add_argument("--host", required=True)
@@ -59,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     runner = env.create_local_runner()
     runner.start(args.users, spawn_rate=args.spawn_rate)
     gevent.spawn_later(args.max_seconds, runner.quit)
+    gevent.spawn(_quit_when_orphaned, runner, os.getppid())
     gevent.signal_handler(signal.SIGTERM, runner.quit)
     gevent.signal_handler(signal.SIGINT, runner.quit)
     print(json.dumps({"event": "started", "users": args.users}), flush=True)
