@@ -86,7 +86,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     results = settings.reports_dir / "allure-results"
     pytest_args = ["-p", "no:locust", str(Path(__file__).parent / "suite" / "test_scenarios.py"),
-                   f"--alluredir={results}", "--clean-alluredir", "-v", "--capture=tee-sys", "-o", "addopts=--strict-markers",
+                   f"--alluredir={results}", "--clean-alluredir", "-v", "--capture=tee-sys",
+                   "-o", "addopts=--strict-markers",
                    f"--obsdrill-time-factor={settings.time_factor}",
                    f"--obsdrill-scenarios-dir={settings.scenarios_dir}",
                    f"--obsdrill-config-dir={settings.config_dir}", f"--obsdrill-images={settings.image_policy}"]

@@ -33,6 +33,9 @@ class AlertWatch:
     history: dict[str, list[tuple[float, str]]] = field(default_factory=dict)
 
     def restart_clock(self) -> None:
+        """Times become relative to now (the injection); earlier history turns negative."""
+        shift = time.monotonic() - self.started
+        self.history = {k: [(t - shift, state) for t, state in v] for k, v in self.history.items()}
         self.started, self.started_wall = time.monotonic(), time.time()
 
     def poll(self) -> dict[str, str]:
@@ -50,7 +53,7 @@ class AlertWatch:
 
     def history_text(self, name: str) -> str:
         steps = self.history.get(name, [])
-        return " -> ".join(f"{state}@{t:.1f}s" for t, state in steps) or "(never seen by the rule manager)"
+        return " -> ".join(f"{state}@{t:+.1f}s" for t, state in steps) or "(never seen by the rule manager)"
 
     def receivers_text(self) -> str:
         got = [f"    {n.show()} at {n.received_at - self.started_wall:.1f}s" for n in self.notifications()]

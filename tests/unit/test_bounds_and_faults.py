@@ -40,3 +40,14 @@ def test_fault_errors_name_the_field() -> None:
             assert field in str(exc)
         else:
             raise AssertionError(f"{spec} was accepted")
+
+
+def test_alert_history_is_relative_to_the_injection() -> None:
+    from harness.assertions.alerts import AlertWatch
+
+    watch = AlertWatch(prom=None, sink=None)  # type: ignore[arg-type]  # history only, no server needed
+    watch.started -= 10
+    watch.history["X"] = [(9.0, "inactive")]
+    watch.restart_clock()
+    watch.history["X"].append((2.0, "pending"))
+    assert watch.history_text("X") == "inactive@-1.0s -> pending@+2.0s"
