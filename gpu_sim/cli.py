@@ -20,24 +20,22 @@ MAX_TIME_SCALE = 10_000.0
 MAX_PORT = 65535
 
 
-def _port(text: str) -> int:
+def _bounded_int(what: str, low: int, high: int, text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"port must be an integer, got {text!r}") from None
-    if not 0 <= value <= MAX_PORT:
-        raise argparse.ArgumentTypeError(f"port must be in [0, {MAX_PORT}], got {value}")
+        raise argparse.ArgumentTypeError(f"{what} must be an integer, got {text!r}") from None
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"{what} must be in [{low}, {high}], got {value}")
     return value
+
+
+def _port(text: str) -> int:
+    return _bounded_int("port", 0, MAX_PORT, text)
 
 
 def _gpus(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"gpu count must be an integer, got {text!r}") from None
-    if not 1 <= value <= MAX_GPUS:
-        raise argparse.ArgumentTypeError(f"gpu count must be in [1, {MAX_GPUS}], got {value}")
-    return value
+    return _bounded_int("gpu count", 1, MAX_GPUS, text)
 
 
 def _time_scale(text: str) -> float:

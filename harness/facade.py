@@ -8,7 +8,7 @@ from pathlib import Path
 from harness.clients import AlertmanagerClient, PromClient, ServiceClient, SinkClient
 from harness.scenario import Scenario, load_scenario, load_scenarios
 from harness.scenario.runner import ScenarioResult, ScenarioRunner
-from harness.stack import SERVICES, Stack
+from harness.stack import Stack
 
 
 class Obsdrill:
@@ -31,9 +31,7 @@ class Obsdrill:
         return self.stack.service(name)
 
     def reset(self) -> None:
-        for name in SERVICES:
-            self.stack.service(name).clear_fault()
-        self.stack.sink.clear()
+        self.stack.reset()
 
     def scenario(self, name_or_path: str) -> Scenario:
         path = Path(name_or_path)

@@ -157,6 +157,12 @@ class Stack:
             raise StackError(f"no service {name!r} in this stack (services: {', '.join(SERVICES)})")
         return ServiceClient(name, self.containers[name].url())
 
+    def reset(self) -> None:
+        """Healthy state between tests and scenarios: every fault cleared, receivers emptied."""
+        for name in SERVICES:
+            self.service(name).clear_fault()
+        self.sink.clear()
+
     def rendered(self) -> RenderedConfig:
         if self.config is None:
             raise StackError("the stack is not started")

@@ -10,7 +10,6 @@ import os
 import platform
 import re
 import shutil
-import subprocess
 import sys
 import tarfile
 import time
@@ -190,12 +189,3 @@ def _imported_id(answer: str, recipe: Recipe) -> str:
     if not found:
         raise ImageError(f"image {recipe.name}: the engine's import answer names no image id: {answer[:300]}")
     return found[-1]
-
-
-def image_size(client: docker.DockerClient, tag: str) -> int:
-    return int(client.images.get(tag).attrs.get("Size", 0))
-
-
-def podman_available() -> bool:
-    return shutil.which("podman") is not None and subprocess.run(
-        ["podman", "--version"], capture_output=True, check=False).returncode == 0

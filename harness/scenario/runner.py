@@ -68,7 +68,7 @@ class ScenarioRunner:
         self.log(f"[obsdrill] scenario {scenario.name}: time factor {self.config.timing.factor}")
         _attach("rendered alert rules", (self.config.directory / "prometheus" / "alert_rules.yml").read_text())
         _attach("rendered alertmanager.yml", (self.config.directory / "alertmanager" / "alertmanager.yml").read_text())
-        self._reset()
+        self.stack.reset()
         watch = AlertWatch(self.stack.prometheus, self.stack.sink)
         load = self._load(scenario)
         try:
@@ -84,11 +84,6 @@ class ScenarioRunner:
             result.seconds = time.monotonic() - started
             _attach("timings and bounds", result.summary())
         return result
-
-    def _reset(self) -> None:
-        self.stack.sink.clear()
-        for name in ("backend",):
-            self.stack.service(name).clear_fault()
 
     def _load(self, scenario: Scenario) -> LoadRun | None:
         if scenario.load is None:
