@@ -11,7 +11,7 @@ from typing import Any
 
 from harness import report
 from harness.errors import ObsdrillError
-from harness.settings import IMAGE_POLICIES, Settings
+from harness.settings import IMAGE_POLICIES, STACK_MODES, Settings
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -19,7 +19,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         time_factor=getattr(args, "time_factor", None),
         config_dir=Path(args.config_dir) if getattr(args, "config_dir", None) else None,
         scenarios_dir=Path(args.scenarios_dir) if getattr(args, "scenarios_dir", None) else None,
-        image_policy=getattr(args, "images", None))
+        image_policy=getattr(args, "images", None), stack_mode=getattr(args, "stack", None))
 
 
 def cmd_runtime(args: argparse.Namespace) -> int:
@@ -37,15 +37,18 @@ def cmd_images(args: argparse.Namespace) -> int:
     settings = _settings(args)
     runtime = ensure_runtime(settings.cache_dir)
     recipes = load_recipes(settings.config_dir / "images")
-    from harness.stack import IMAGES
+    from harness.topology import images_for
 
-    names = tuple(args.names) or IMAGES
+    names = tuple(args.names) or images_for(settings.stack_mode)
     unknown = [n for n in names if n not in recipes]
     if unknown:
         raise ObsdrillError(f"images build: unknown image(s) {', '.join(unknown)} (known: {', '.join(recipes)})")
     started = time.monotonic()
     client = runtime.client()
     for name, choice in resolve_images(client, settings, recipes, names).items():
+        if not choice.available:
+            print(f"{name}: unavailable (no image): {choice.reason}")
+            continue
         size = int(client.images.get(choice.image).attrs.get("Size", 0)) / 1e6
         print(f"{name}: {choice.image} [{choice.source}] {size:.0f} MB")
     print(f"images ready in {time.monotonic() - started:.1f}s")
@@ -62,22 +65,17 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from harness.config import load_source
-    from harness.scenario import load_scenario, load_scenarios
+    from harness.scenario.check import scenario_files, validate
 
     settings = _settings(args)
-    source = load_source(settings.config_dir)
-    scenarios = [load_scenario(Path(f)) for f in args.files] if args.files else load_scenarios(settings.scenarios_dir)
-    for scenario in scenarios:
-        for i, exp in enumerate(scenario.alerts):
-            source.rule(exp.name)
-            if exp.receiver not in source.receivers():
-                raise ObsdrillError(f"{scenario.path}: expect.alerts[{i}].receiver: {exp.receiver!r} is not a "
-                                    f"receiver ({', '.join(source.receivers())})")
-        print(f"ok  {scenario.path}")
-    print(f"config ok: {settings.config_dir} ({len(source.rules())} alert rules, "
-          f"receivers {', '.join(source.receivers())})")
-    return 0
+    files = [Path(f) for f in args.files] or scenario_files(settings.scenarios_dir)
+    result = validate(files, settings.config_dir)
+    for path in result.ok:
+        print(f"ok  {path}")
+    for problem in result.problems:
+        print(f"error: {problem}", file=sys.stderr)
+    print(result.config)
+    return 0 if result.passed else 2
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -92,9 +90,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                    f"--obsdrill-scenarios-dir={settings.scenarios_dir}",
                    f"--obsdrill-config-dir={settings.config_dir}", f"--obsdrill-images={settings.image_policy}"]
     pytest_args += [f"--obsdrill-scenario={name}" for name in args.scenarios]
+    pytest_args.append(f"--obsdrill-stack={settings.stack_mode}")
     code = int(pytest.main(pytest_args, plugins=[]))
-    report.write_environment(results, {"time factor": str(settings.time_factor),
-                                       "config dir": str(settings.config_dir)})
     if args.report:
         index = report.render(results, settings.reports_dir / "allure-report")
         print(f"\nAllure report: {index}")
@@ -108,12 +105,43 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_up(args: argparse.Namespace) -> int:
+    from harness.runtime import ensure_runtime
+    from harness.stack import Stack
+
+    settings = _settings(args)
+    stack = Stack(settings, ensure_runtime(settings.cache_dir), detached=True)
+    stack.start()  # stops what it started if it fails or is interrupted
+    print(f"\nobsdrill stack {stack.run_id} is up ({settings.stack_mode}, time factor {settings.time_factor:g}):")
+    for name, url in stack.urls().items():
+        print(f"  {name:14} {url}")
+    for fact, value in stack.facts().items():
+        if fact == "Grafana" and not value.startswith("http"):
+            print(f"  Grafana: {value}")
+    print(f"rendered config: {stack.run_dir}\nstop it with: obsdrill down")
+    return 0
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    from harness.reaper import reap
+    from harness.runtime import ensure_runtime
+
+    settings = _settings(args)
+    client = ensure_runtime(settings.cache_dir, install=False).client()
+    if args.run:
+        removed = reap(client, run_id=args.run, cache_dir=settings.cache_dir)
+    else:
+        removed = reap(client, detached=True, cache_dir=settings.cache_dir)
+    print("\n".join(removed) if removed else "no stack started by `obsdrill up` is running")
+    return 0
+
+
 def cmd_reap(args: argparse.Namespace) -> int:
     from harness.reaper import reap
     from harness.runtime import ensure_runtime
 
     runtime = ensure_runtime(_settings(args).cache_dir, install=False)
-    removed = reap(runtime.client(), everything=args.all)
+    removed = reap(runtime.client(), everything=args.all, cache_dir=_settings(args).cache_dir)
     print("\n".join(removed) if removed else "nothing to reap")
     return 0
 
@@ -125,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--scenarios-dir", help="directory of scenario files (default scenarios/)")
     common.add_argument("--time-factor", type=float, help="1.0 = real time (default 0.1 or OBSDRILL_TIME_FACTOR)")
     common.add_argument("--images", choices=IMAGE_POLICIES, help="image policy (default auto)")
+    common.add_argument("--stack", choices=STACK_MODES,
+                        help="full (default: metrics, logs, traces, Grafana if it has an image) or core "
+                             "(metrics, alerts)")
     sub = parser.add_subparsers(dest="command", required=True)
     runtime = sub.add_parser("runtime", parents=[common], help="find or set up the container runtime")
     runtime.set_defaults(fn=cmd_runtime)
@@ -140,6 +171,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("scenarios", nargs="*")
     run.add_argument("--report", action="store_true", help="render the Allure HTML report afterwards")
     run.set_defaults(fn=cmd_run)
+    sub.add_parser("up", parents=[common], help="start the stack and leave it running; prints every URL"
+                   ).set_defaults(fn=cmd_up)
+    down = sub.add_parser("down", parents=[common], help="stop what `obsdrill up` started")
+    down.add_argument("--run", help="only this run id")
+    down.set_defaults(fn=cmd_down)
     sub.add_parser("report", parents=[common], help="render the Allure HTML report").set_defaults(fn=cmd_report)
     reap = sub.add_parser("reap", parents=[common], help="remove what killed runs left")
     reap.add_argument("--all", action="store_true", help="remove every obsdrill container/network/volume")

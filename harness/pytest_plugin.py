@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from harness import report
 from harness.facade import Obsdrill
 from harness.runtime import Runtime, ensure_runtime
-from harness.settings import IMAGE_POLICIES, Settings
+from harness.settings import IMAGE_POLICIES, STACK_MODES, Settings
 from harness.stack import Stack
 
 MARKERS = {
@@ -29,6 +30,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--obsdrill-scenarios-dir", default=None, help="directory of scenario YAML files")
     group.addoption("--obsdrill-images", choices=IMAGE_POLICIES, default=None,
                     help="auto: upstream if pullable else local build; upstream; local")
+    group.addoption("--obsdrill-stack", choices=STACK_MODES, default=None,
+                    help="full: metrics, logs, traces (and Grafana when it has an image); core: metrics and alerts")
     group.addoption("--obsdrill-scenario", action="append", default=[],
                     help="scenario name(s) for the built-in suite (default: all)")
 
@@ -46,6 +49,7 @@ def obsdrill_settings(pytestconfig: pytest.Config) -> Settings:
         config_dir=Path(opt("--obsdrill-config-dir")) if opt("--obsdrill-config-dir") else None,
         scenarios_dir=Path(opt("--obsdrill-scenarios-dir")) if opt("--obsdrill-scenarios-dir") else None,
         image_policy=opt("--obsdrill-images"),
+        stack_mode=opt("--obsdrill-stack"),
     )
 
 
@@ -55,10 +59,14 @@ def obsdrill_runtime(obsdrill_settings: Settings) -> Runtime:
 
 
 @pytest.fixture(scope="session")
-def obsdrill_stack(obsdrill_settings: Settings, obsdrill_runtime: Runtime) -> Iterator[Stack]:
+def obsdrill_stack(pytestconfig: pytest.Config, obsdrill_settings: Settings,
+                   obsdrill_runtime: Runtime) -> Iterator[Stack]:
     stack = Stack(obsdrill_settings, obsdrill_runtime)
-    stack.start()
     try:
+        stack.start()
+        results = pytestconfig.getoption("allure_report_dir", default=None)
+        if results:
+            report.write_environment(Path(results), stack.facts())
         yield stack
     finally:
         stack.stop()

@@ -1,5 +1,6 @@
 """Find and remove what a killed run left: every container, network and volume carries the owner label,
-the run id and the pid (plus its start time) of the process that made it."""
+the run id and the pid (plus its start time) of the process that made it. A stack started with
+``obsdrill up`` is marked detached: only ``obsdrill down`` (or ``reap --all``) removes it."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from harness.settings import OWNER_LABEL, RUN_LABEL
 
 PID_LABEL = "io.obsdrill.pid"
 HOST_LABEL = "io.obsdrill.host"
+DETACHED = "detached"
 
 
-def process_labels() -> dict[str, str]:
-    return {PID_LABEL: f"{os.getpid()}:{_start_time(os.getpid())}", HOST_LABEL: socket.gethostname()}
+def process_labels(detached: bool = False) -> dict[str, str]:
+    pid = DETACHED if detached else f"{os.getpid()}:{_start_time(os.getpid())}"
+    return {PID_LABEL: pid, HOST_LABEL: socket.gethostname()}
 
 
 def _start_time(pid: int) -> str:
@@ -27,9 +30,12 @@ def _start_time(pid: int) -> str:
         return "?"
 
 
-def _owner_alive(labels: dict[str, str]) -> bool:
+def owner_alive(labels: dict[str, str]) -> bool:
+    """Is the process that made a resource still running (detached stacks count as alive)?"""
     if labels.get(HOST_LABEL) != socket.gethostname():
         return True  # another machine's engine user: never ours to judge
+    if labels.get(PID_LABEL) == DETACHED:
+        return True
     pid_text, _, started = labels.get(PID_LABEL, "").partition(":")
     if not pid_text.isdigit():
         return False
@@ -37,13 +43,19 @@ def _owner_alive(labels: dict[str, str]) -> bool:
 
 
 def reap(client: docker.DockerClient, run_id: str | None = None, everything: bool = False,
-         log: Callable[[str], None] = print) -> list[str]:
-    """Remove leftovers: of one run, of dead owners (default) or all obsdrill resources (everything)."""
+         log: Callable[[str], None] = print, cache_dir: Path | None = None,
+         detached: bool = False) -> list[str]:
+    """Remove leftovers: of one run, of dead owners (default), of detached stacks (``detached``) or all
+    obsdrill resources (``everything``). With ``cache_dir`` the same runs' data volumes are released too."""
     selector = [f"{OWNER_LABEL}=obsdrill"] + ([f"{RUN_LABEL}={run_id}"] if run_id else [])
     removed: list[str] = []
 
     def wanted(labels: dict[str, str]) -> bool:
-        return everything or run_id is not None or not _owner_alive(labels)
+        if everything or run_id is not None:
+            return run_id is None or labels.get(RUN_LABEL) == run_id
+        if detached:
+            return labels.get(PID_LABEL) == DETACHED
+        return not owner_alive(labels)
 
     for container in client.containers.list(all=True, filters={"label": selector}):
         if wanted(container.labels):
@@ -57,6 +69,10 @@ def reap(client: docker.DockerClient, run_id: str | None = None, everything: boo
         if wanted(volume.attrs.get("Labels") or {}):
             volume.remove(force=True)
             removed.append(f"volume {volume.name}")
-    if removed and run_id is None:
+    if cache_dir is not None:
+        from harness.volumes import reap_volumes
+
+        removed += reap_volumes(cache_dir, wanted)
+    if removed and run_id is None and not detached:
         log(f"[obsdrill] reaped leftovers of earlier runs: {', '.join(removed)}")
     return removed

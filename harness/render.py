@@ -49,8 +49,11 @@ class RenderedConfig:
         raise KeyError(name)
 
 
-def render(source: SourceConfig, factor: float, out_dir: Path) -> RenderedConfig:
+def render(source: SourceConfig, factor: float, out_dir: Path, present: set[str] | None = None) -> RenderedConfig:
+    """``present``: hosts this run has (DNS aliases); scrape targets on other hosts are dropped (they could
+    only ever be down and fire ServiceDown). None keeps every target."""
     prom, prom_global = _scaled_prometheus(source.prometheus, factor)
+    dropped = _drop_absent_targets(prom, present) if present is not None else []
     rule_docs = [(name, _scaled_rules(doc, factor)) for name, doc in source.rule_files]
     am, rewrites = _rewritten_alertmanager(source.alertmanager, factor)
     (out_dir / "prometheus").mkdir(parents=True, exist_ok=True)
@@ -69,7 +72,7 @@ def render(source: SourceConfig, factor: float, out_dir: Path) -> RenderedConfig
         repeat_interval=durations.parse(route["repeat_interval"]))
     rules = tuple(rule for name, doc in rule_docs for rule in parse_rules(doc, name))
     receivers = tuple(r["name"] for r in am.get("receivers", []))
-    return RenderedConfig(out_dir, timing, rules, route, receivers, tuple(rewrites))
+    return RenderedConfig(out_dir, timing, rules, route, receivers, tuple(dropped + rewrites))
 
 
 def _dump(path: Path, doc: dict[str, Any]) -> None:
@@ -95,6 +98,27 @@ def _scaled_prometheus(src: dict[str, Any], factor: float) -> tuple[dict[str, An
         _scale_keys(job, ("scrape_interval", "scrape_timeout"), factor, f"prometheus.yml: scrape_configs[{i}]")
     _scale_keys(glob, tuple(PROM_DEFAULTS), factor, "prometheus.yml: global")
     return prom, glob
+
+
+def _drop_absent_targets(prom: dict[str, Any], present: set[str]) -> list[str]:
+    notes, jobs = [], []
+    for job in prom.get("scrape_configs") or []:
+        kept_groups = []
+        for group in job.get("static_configs") or []:
+            targets = [t for t in group.get("targets") or [] if _host(t) in present]
+            notes += [f"scrape job {job.get('job_name')}: target {t} dropped (not in this run's stack)"
+                      for t in group.get("targets") or [] if t not in targets]
+            if targets:
+                kept_groups.append({**group, "targets": targets})
+        if kept_groups or not job.get("static_configs"):
+            jobs.append({**job, "static_configs": kept_groups} if job.get("static_configs") else job)
+    prom["scrape_configs"] = jobs
+    return notes
+
+
+def _host(target: str) -> str:
+    host = str(target).rsplit(":", 1)[0]
+    return "localhost" if host in ("localhost", "127.0.0.1") else host
 
 
 def _scaled_rules(src: dict[str, Any], factor: float) -> dict[str, Any]:

@@ -10,8 +10,12 @@ from typing import Any
 
 from harness.errors import ConfigError
 
-COMPONENTS = ("prometheus", "alertmanager", "node-exporter", "services")
+COMPONENTS = ("prometheus", "alertmanager", "node-exporter", "services", "elasticsearch", "otelcol", "jaeger",
+              "grafana")
 IMAGE_POLICIES = ("auto", "upstream", "local")
+# full: every pillar (metrics, logs in Elasticsearch, traces in Jaeger, Grafana when it has an image);
+# core: metrics and alerting only (Prometheus, Alertmanager, node_exporter, services, GPU simulator, sink).
+STACK_MODES = ("full", "core")
 DEFAULT_TIME_FACTOR = 0.1
 RUN_LABEL = "io.obsdrill.run"
 OWNER_LABEL = "io.obsdrill.owner"
@@ -31,6 +35,8 @@ class Settings:
     image_policy: str = "auto"
     image_overrides: Mapping[str, str] = field(default_factory=dict)
     slack_seconds: float = 15.0
+    stack_mode: str = "full"
+    trace_sampling: float = 1.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -45,6 +51,8 @@ class Settings:
             image_policy=env.get("OBSDRILL_IMAGES", "auto"),
             image_overrides=_image_overrides(env),
             slack_seconds=_float(env.get("OBSDRILL_SLACK", 15.0), "OBSDRILL_SLACK"),
+            stack_mode=env.get("OBSDRILL_STACK", "full"),
+            trace_sampling=_float(env.get("OBSDRILL_TRACE_SAMPLING", 1.0), "OBSDRILL_TRACE_SAMPLING"),
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         return base.validated(**given)
@@ -55,6 +63,10 @@ class Settings:
             raise ConfigError(f"time factor: {new.time_factor} is outside 0.01..1.0 (1.0 is real time)")
         if new.image_policy not in IMAGE_POLICIES:
             raise ConfigError(f"OBSDRILL_IMAGES: {new.image_policy!r} is not one of {', '.join(IMAGE_POLICIES)}")
+        if new.stack_mode not in STACK_MODES:
+            raise ConfigError(f"stack mode (OBSDRILL_STACK): {new.stack_mode!r} is not one of {', '.join(STACK_MODES)}")
+        if not 0.0 <= new.trace_sampling <= 1.0:
+            raise ConfigError(f"OBSDRILL_TRACE_SAMPLING: {new.trace_sampling} is outside 0.0..1.0")
         if not new.config_dir.is_dir():
             raise ConfigError(f"config dir: {new.config_dir} does not exist or is not a directory")
         return new

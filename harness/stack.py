@@ -12,12 +12,11 @@ from types import TracebackType
 
 from testcontainers.core.network import Network
 
+from harness import topology, volumes
 from harness.clients import AlertmanagerClient, PromClient, ServiceClient, SinkClient
-from harness.components.alertmanager import AlertmanagerContainer
-from harness.components.base import ObsContainer, RunContext, owner_labels
-from harness.components.node_exporter import NodeExporterContainer
-from harness.components.prometheus import PrometheusContainer
-from harness.components.services import ServiceContainer, SinkContainer
+from harness.clients.elasticsearch import EsClient
+from harness.clients.jaeger import JaegerClient
+from harness.components.base import ObsContainer, RunContext, owner_labels, stage_config
 from harness.config import SourceConfig, load_source
 from harness.errors import ReadinessTimeoutError, StackError
 from harness.images import ImageChoice, load_recipes, resolve_images
@@ -25,9 +24,10 @@ from harness.reaper import process_labels, reap
 from harness.render import RenderedConfig, render
 from harness.runtime import Runtime
 from harness.settings import Settings
+from harness.volumes import DataVolume
 
-SERVICES = ("backend",)
-IMAGES = ("prometheus", "alertmanager", "node-exporter", "services")
+STAGED = ("elasticsearch", "otelcol", "jaeger", "grafana")  # config dirs of stack/ copied into the run dir
+LOGS_PREFIX = "recoloca"  # the collector's daily indices: recoloca-logs-YYYY.MM.DD (the seed's name)
 
 
 @dataclass
@@ -41,25 +41,27 @@ class StackTimings:
 
 class Stack:
     def __init__(self, settings: Settings, runtime: Runtime, source: SourceConfig | None = None,
-                 log: Callable[[str], None] = print, ready_timeout: float = 90.0) -> None:
+                 log: Callable[[str], None] = print, ready_timeout: float = 120.0, detached: bool = False) -> None:
         self.settings = settings
         self.runtime = runtime
         self.source = source or load_source(settings.config_dir)
         self.log = log
         self.ready_timeout = ready_timeout
+        self.detached = detached
         self.run_id = uuid.uuid4().hex[:10]
         self.run_dir = settings.reports_dir / "runs" / self.run_id
         self.client = runtime.client()
         self.timings = StackTimings()
         self.images: dict[str, ImageChoice] = {}
         self.containers: dict[str, ObsContainer] = {}
+        self.volume: DataVolume | None = None
         self._network: Network | None = None
         self.config: RenderedConfig | None = None
 
     # lifecycle ---------------------------------------------------------------------------------
     def start(self) -> Stack:
         started = time.monotonic()
-        reap(self.client, log=self.log)
+        reap(self.client, log=self.log, cache_dir=self.settings.cache_dir)
         try:
             self._start(started)
         except BaseException:
@@ -70,31 +72,44 @@ class Stack:
     def _start(self, started: float) -> None:
         recipes = load_recipes(self.settings.config_dir / "images")
         self.images = resolve_images(self.client, self.settings, recipes,
-                                     IMAGES, self.log)
+                                     topology.images_for(self.settings.stack_mode), self.log)
         self.timings.images = time.monotonic() - started
-        self.config = render(self.source, self.settings.time_factor, self.run_dir)
-        self.log(f"[obsdrill] run {self.run_id}: time factor {self.settings.time_factor} "
-                 f"(scrape {self.config.timing.scrape_interval:g}s, eval {self.config.timing.evaluation_interval:g}s);"
-                 f" rendered config in {self.run_dir}")
-        labels = owner_labels(self.run_id, process_labels())
+        labels = owner_labels(self.run_id, process_labels(self.detached))
+        self.volume = volumes.create(self.settings.cache_dir, self.run_id, "data", 64, labels)
+        self.log(f"[obsdrill] {self.volume.describe()}")
         self._network = Network(docker_network_kw={"labels": labels})
         self._network.create()
         run = RunContext(self.run_id, labels, self._network, self.run_dir, self.log)
-        image = {k: v.image for k, v in self.images.items()}
+        tiers = topology.build(self.settings, self.images, run, self.volume)
+        self._render(tiers)
         t0 = time.monotonic()
-        order: list[ObsContainer] = [SinkContainer(image["services"], run)]
-        order += [ServiceContainer(image["services"], run, name) for name in SERVICES]
-        order += [NodeExporterContainer(image["node-exporter"], run), AlertmanagerContainer(image["alertmanager"], run),
-                  PrometheusContainer(image["prometheus"], run)]
-        for container in order:
+        for container in tiers.first + tiers.second:
+            self.containers[container.alias] = container.start()
+        for container in tiers.first:
+            self.timings.ready[container.alias] = container.wait_ready(self.ready_timeout)
+        if self.has("elasticsearch"):
+            self.elasticsearch.put_logs_template()
+        for container in tiers.after_logs_index:
             self.containers[container.alias] = container.start()
         self.timings.containers = time.monotonic() - t0
-        for container in order:
+        for container in tiers.second + tiers.after_logs_index:
             self.timings.ready[container.alias] = container.wait_ready(self.ready_timeout)
         self._wait_targets_up()
         self.timings.total = time.monotonic() - started
         self.log(f"[obsdrill] stack ready in {self.timings.total:.1f}s: " +
                  ", ".join(f"{k} {v}" for k, v in self.urls().items()))
+        for name, choice in self.images.items():
+            if not choice.available:
+                self.log(f"[obsdrill] {name.capitalize()}: unavailable (no image): {choice.reason}")
+
+    def _render(self, tiers: topology.Tiers) -> None:
+        self.config = render(self.source, self.settings.time_factor, self.run_dir, topology.scrape_hosts(tiers))
+        for name in STAGED:
+            if (self.settings.config_dir / name).is_dir() and name in tiers.aliases():
+                stage_config(self.settings.config_dir / name, self.run_dir, name)
+        self.log(f"[obsdrill] run {self.run_id}: {self.settings.stack_mode} stack, time factor "
+                 f"{self.settings.time_factor} (scrape {self.config.timing.scrape_interval:g}s, eval "
+                 f"{self.config.timing.evaluation_interval:g}s); rendered config in {self.run_dir}")
 
     def _wait_targets_up(self) -> None:
         t0 = time.monotonic()
@@ -126,6 +141,7 @@ class Stack:
                 errors.append(f"network: {exc}")
             self._network = None
         leftovers = reap(self.client, run_id=self.run_id, log=self.log)
+        leftovers += volumes.release_run(self.settings.cache_dir, self.run_id)
         if errors and leftovers:
             raise StackError(f"teardown of run {self.run_id} needed the reaper: {'; '.join(errors)}")
 
@@ -137,30 +153,67 @@ class Stack:
         self.stop()
 
     # access ------------------------------------------------------------------------------------
+    def has(self, component: str) -> bool:
+        return component in self.containers
+
+    def url(self, component: str, port: int | None = None) -> str:
+        return self._container(component).url(port)
+
     def urls(self) -> dict[str, str]:
         return {name: c.url() for name, c in self.containers.items()}
 
+    def _container(self, name: str) -> ObsContainer:
+        if name not in self.containers:
+            why = f" ({self.images[name].describe()})" if name in self.images else ""
+            raise StackError(f"no {name!r} in this stack{why}; it has {', '.join(self.containers)}")
+        return self.containers[name]
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        return tuple(s for s in topology.SERVICES if s in self.containers)
+
     @property
     def prometheus(self) -> PromClient:
-        return PromClient(self.containers["prometheus"].url())
+        return PromClient(self.url("prometheus"))
 
     @property
     def alertmanager(self) -> AlertmanagerClient:
-        return AlertmanagerClient(self.containers["alertmanager"].url())
+        return AlertmanagerClient(self.url("alertmanager"))
 
     @property
     def sink(self) -> SinkClient:
-        return SinkClient(self.containers["sink"].url())
+        return SinkClient(self.url("sink"))
+
+    @property
+    def elasticsearch(self) -> EsClient:
+        return EsClient(self.url("elasticsearch"), prefix=LOGS_PREFIX)
+
+    @property
+    def jaeger(self) -> JaegerClient:
+        from harness.components.jaeger import QUERY
+
+        return JaegerClient(self.url("jaeger", QUERY))
 
     def service(self, name: str) -> ServiceClient:
-        if name not in SERVICES:
-            raise StackError(f"no service {name!r} in this stack (services: {', '.join(SERVICES)})")
-        return ServiceClient(name, self.containers[name].url())
+        """Admin client of a synthetic service or of the GPU simulator (``gpu-sim``)."""
+        if name not in (*self.services, "gpu-sim"):
+            raise StackError(f"no service {name!r} in this stack (services: {', '.join(self.services)}, gpu-sim)")
+        return ServiceClient(name, self.url(name))
+
+    def heal(self, name: str) -> None:
+        """A crashed or stopped service is started again (and waited for); then its faults are cleared."""
+        container = self._container(name)
+        if not container.is_running():
+            seconds = container.restart(self.ready_timeout)
+            self.log(f"[obsdrill]   restarted {name} (ready after {seconds:.1f}s)")
+        self.service(name).clear_fault()
 
     def reset(self) -> None:
-        """Healthy state between tests and scenarios: every fault cleared, receivers emptied."""
-        for name in SERVICES:
-            self.service(name).clear_fault()
+        """Healthy state between tests and scenarios: every service running, every fault cleared, receivers
+        emptied."""
+        for name in (*self.services, "gpu-sim"):
+            if self.has(name):
+                self.heal(name)
         self.sink.clear()
 
     def rendered(self) -> RenderedConfig:
@@ -171,3 +224,16 @@ class Stack:
     @property
     def config_dir(self) -> Path:
         return self.rendered().directory
+
+    def facts(self) -> dict[str, str]:
+        """What a report should say about this run's stack."""
+        facts = {"run id": self.run_id, "stack mode": self.settings.stack_mode,
+                 "time factor": f"{self.settings.time_factor:g}", "trace sampling": f"{self.settings.trace_sampling:g}",
+                 "container runtime": self.runtime.describe()}
+        for name, choice in self.images.items():
+            facts[f"image {name}"] = choice.describe()
+        if "grafana" in self.images:
+            facts["Grafana"] = self.url("grafana") if self.has("grafana") else "unavailable (no image)"
+        if self.volume is not None:
+            facts["data volume"] = self.volume.describe()
+        return facts

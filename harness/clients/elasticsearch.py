@@ -18,6 +18,8 @@ from elasticsearch import Elasticsearch
 
 from harness.errors import ObsdrillError
 
+KEYWORD_FIELDS = ("TraceId", "SpanId", "SeverityText", "trace_id", "span_id", "correlation_id", "request_id",
+                  "service", "level", "logger", "event", "user_id")
 RECORD_FIELDS = ("@timestamp", "ObservedTimestamp", "Body", "SeverityText", "SeverityNumber", "TraceId",
                  "SpanId", "TraceFlags", "Resource", "Scope")
 
@@ -53,7 +55,7 @@ class LogRecord:
         return f"{self.timestamp} {self.severity or '-'} trace={self.trace_id or '-'} {str(self.body)[:120]}"
 
 
-def logs_index(prefix: str = "obsdrill", day: dt.date | None = None) -> str:
+def logs_index(prefix: str = "recoloca", day: dt.date | None = None) -> str:
     """The collector's index of one day (UTC today by default): ``<prefix>-logs-YYYY.MM.DD``."""
     day = day or dt.datetime.now(dt.UTC).date()
     return f"{prefix}-logs-{day:%Y.%m.%d}"
@@ -68,7 +70,7 @@ def _check_client_version() -> None:
 
 
 class EsClient:
-    def __init__(self, url: str, prefix: str = "obsdrill", timeout: float = 10.0) -> None:
+    def __init__(self, url: str, prefix: str = "recoloca", timeout: float = 10.0) -> None:
         _check_client_version()
         self.url = url
         self.prefix = prefix
@@ -97,14 +99,16 @@ class EsClient:
                                 allow_no_indices=True)
 
     def put_logs_template(self) -> None:
-        """Composable template for ``<prefix>-logs-*``: trace/span ids and severity as keywords, so term
-        queries match exactly. Put it before the first record arrives (it applies to new indices)."""
+        """Composable template for ``<prefix>-logs-*``: the correlation fields of the seed's log format as
+        keywords (exact term queries), ``timestamp`` as a date. Put it before the first record arrives (it
+        applies to new indices)."""
         keyword = {"type": "keyword"}
+        fields = {name: keyword for name in KEYWORD_FIELDS}
+        fields |= {"timestamp": {"type": "date"}, "@timestamp": {"type": "date_nanos"}}
         self.es.indices.put_index_template(
             name=f"{self.prefix}-logs", index_patterns=[f"{self.prefix}-logs-*"], priority=100,
-            template={"settings": {"number_of_replicas": 0},
-                      "mappings": {"properties": {"TraceId": keyword, "SpanId": keyword, "SeverityText": keyword,
-                                                  "@timestamp": {"type": "date_nanos"}}}})
+            template={"settings": {"number_of_replicas": 0, "refresh_interval": "1s"},
+                      "mappings": {"properties": fields}})
 
     def search(self, query: dict[str, Any] | None = None, pattern: str | None = None, size: int = 100,
                refresh: bool = True) -> list[LogRecord]:

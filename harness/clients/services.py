@@ -1,4 +1,4 @@
-"""Admin client of one synthetic service: switch faults on and off, read their state."""
+"""Admin client of one synthetic service or the GPU simulator: switch faults on and off, read their state."""
 
 from __future__ import annotations
 
@@ -22,10 +22,11 @@ class ServiceClient:
         return dict(response.json())
 
     def set_fault(self, name: str, spec: dict[str, Any]) -> dict[str, Any]:
-        return self._call("PUT", f"/admin/faults/{name}", spec)
+        return self._call("POST", f"/admin/faults/{name}", spec)
 
     def clear_fault(self, name: str | None = None) -> dict[str, Any]:
         return self._call("DELETE", "/admin/faults" + (f"/{name}" if name else ""))
 
     def faults(self) -> dict[str, Any]:
-        return dict(self._call("GET", "/admin/faults")["faults"])
+        state = self._call("GET", "/admin/faults")
+        return dict(state.get("faults", state))

@@ -31,6 +31,15 @@ class RunContext:
     log: Callable[[str], None] = print
     started: list[ObsContainer] = field(default_factory=list)
 
+    @property
+    def log_dir(self) -> Path:
+        """The services' JSON log files (written by the services, tailed by the collector)."""
+        path = self.run_dir / "logs"
+        if not path.is_dir():
+            path.mkdir(parents=True, exist_ok=True)
+            path.chmod(0o755)
+        return path
+
 
 class ObsContainer(DockerContainer):
     """A run-labelled container on the run's network, its ports published on 127.0.0.1 only."""
@@ -65,6 +74,17 @@ class ObsContainer(DockerContainer):
         self.run.started.append(self)
         super().start()
         return self
+
+    def is_running(self) -> bool:
+        return self._state() == "running"
+
+    def restart(self, timeout: float) -> float:
+        """Start the stopped or exited container again (same name, network alias and mounts); seconds to ready."""
+        wrapped = self.get_wrapped_container()
+        if wrapped is None:
+            raise ReadinessTimeoutError(f"{self.alias}: cannot restart a container that was never started")
+        wrapped.start()
+        return self.wait_ready(timeout)
 
     def url(self, port: int | None = None) -> str:
         mapped = self.get_docker_client().port(self.get_container_id(), port or self.ready_port)

@@ -27,9 +27,7 @@ class OtelcolContainer(ObsContainer):
         super().__init__(image, run)
         for port in (OTLP_GRPC, OTLP_HTTP, HEALTH):
             self.with_loopback_port(port)
-        self.log_dir = log_dir or run.run_dir / "logs"
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        self.log_dir.chmod(0o755)
+        self.log_dir = log_dir or run.log_dir
         state = run.run_dir / "otelcol-state"
         state.mkdir(parents=True, exist_ok=True)
         state.chmod(0o777)  # the collector runs as uid 10001

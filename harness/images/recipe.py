@@ -3,9 +3,11 @@
 The tag of a local image is a hash of its recipe, of every file it copies in, of its build script and
 declared build inputs, and of the builder's version, so a rebuild happens exactly when one of those changes.
 
-Two bases: ``debian`` (default: debootstrap of ``suite`` with ``packages``) and ``scratch`` (an empty
-rootfs the ``build`` script fills, e.g. with a static Go binary). ``build`` is a host-side script (path
-relative to the recipe's directory) run as root with ROOTFS, CACHE, WORK, RECIPE_DIR and ``build_env``.
+Three bases: ``debian`` (default: debootstrap of ``suite`` with ``packages``), ``scratch`` (an empty
+rootfs the ``build`` script fills, e.g. with a static Go binary) and ``none`` (no offline build is known:
+the upstream image or nothing; the stack then runs without that component and says so). ``build`` is a
+host-side script (path relative to the recipe's directory) run as root with ROOTFS, CACHE, WORK, RECIPE_DIR
+and ``build_env``.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from harness.errors import ConfigError
 from harness.settings import project_root
 
 BUILDER_VERSION = "1"
-BASES = ("debian", "scratch")
+BASES = ("debian", "scratch", "none")
 _KNOWN = {"name", "description", "upstream", "suite", "packages", "pip", "python", "copy", "entrypoint",
           "env", "user", "workdir", "post", "base", "build", "build_env", "inputs", "cmd", "expose"}
 _STR_LISTS = ("packages", "entrypoint", "pip", "copy", "post", "inputs", "cmd")
@@ -119,7 +121,8 @@ def _check_fields(path: Path, doc: dict[str, Any]) -> None:
     base = doc.get("base", "debian")
     if base not in BASES:
         raise ConfigError(f"{path}: base: {base!r} is not one of {', '.join(BASES)}")
-    required = ("name", "entrypoint") if base == "scratch" else ("name", "packages", "entrypoint")
+    required = {"scratch": ("name", "entrypoint"), "none": ("name", "upstream")}.get(
+        base, ("name", "packages", "entrypoint"))
     for key in required:
         if key not in doc:
             raise ConfigError(f"{path}: {key}: required field is missing")
@@ -136,6 +139,10 @@ def _check_fields(path: Path, doc: dict[str, Any]) -> None:
 
 def _check_build(path: Path, doc: dict[str, Any]) -> None:
     build = doc.get("build")
+    if doc.get("base") == "none":
+        extra = sorted(set(doc) - {"name", "description", "upstream", "base"})
+        if extra:
+            raise ConfigError(f"{path}: {', '.join(extra)}: not possible with base: none (nothing is built)")
     if doc.get("base") == "scratch":
         if not build:
             raise ConfigError(f"{path}: build: required with base: scratch (nothing would fill the rootfs)")
@@ -161,7 +168,8 @@ def load_recipe(path: Path) -> Recipe:
     return Recipe(
         name=str(doc["name"]), path=path, upstream=doc.get("upstream"), suite=doc.get("suite", "bookworm"),
         description=doc.get("description", ""), packages=tuple(doc.get("packages", [])),
-        entrypoint=tuple(doc["entrypoint"]), pip=tuple(doc.get("pip", [])), python=str(doc.get("python", "3.11")),
+        entrypoint=tuple(doc.get("entrypoint", [])), pip=tuple(doc.get("pip", [])),
+        python=str(doc.get("python", "3.11")),
         copy=tuple(doc.get("copy", [])), env=_pairs(doc, "env"), user=None if user is None else str(user),
         workdir=doc.get("workdir"), post=tuple(doc.get("post", [])), base=doc.get("base", "debian"),
         build=doc.get("build"), build_env=_pairs(doc, "build_env"), inputs=tuple(doc.get("inputs", [])),

@@ -17,10 +17,16 @@ from harness.settings import Settings
 class ImageChoice:
     component: str
     image: str
-    source: str  # "override", "upstream" or "local"
+    source: str  # "override", "upstream", "local" or "unavailable" (no image: the component is left out)
     reason: str
 
+    @property
+    def available(self) -> bool:
+        return self.source != "unavailable"
+
     def describe(self) -> str:
+        if not self.available:
+            return f"{self.component}: unavailable (no image): {self.reason}"
         return f"{self.component}: {self.image} ({self.source}: {self.reason})"
 
 
@@ -56,6 +62,8 @@ def _choose(client: docker.DockerClient, builder: ImageBuilder, settings: Settin
         reason = f"upstream {recipe.upstream} could not be pulled: {problem}"
     else:
         reason = "no upstream image" if not recipe.upstream else "OBSDRILL_IMAGES=local"
+    if recipe.base == "none":
+        return ImageChoice(name, "", "unavailable", f"{reason}; no offline build is known for it")
     built = builder.exists(recipe)
     tag = builder.ensure(recipe)
     return ImageChoice(name, tag, "local", ("cached build; " if built else "built now; ") + reason)

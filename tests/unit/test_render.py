@@ -17,8 +17,12 @@ def test_seed_rules_are_loaded_with_their_severities() -> None:
     assert severities == {
         "HighErrorRate": "critical", "HighResponseTime": "warning", "DatabaseConnectionHigh": "warning",
         "CVAnalysisQueueBackup": "warning", "PaymentProcessingFailures": "critical", "HighCPUUsage": "warning",
-        "HighMemoryUsage": "warning", "DiskSpaceLow": "critical", "ServiceDown": "critical"}
-    assert source.rule("HighErrorRate").label("service") == "backend"
+        "HighMemoryUsage": "warning", "DiskSpaceLow": "critical", "ServiceDown": "critical",
+        "GPUTemperatureHigh": "critical", "AIGenerationSuccessLow": "critical"}
+    # the one correction to the seed (see alert_rules.yml): no static service label on the by-(service) rules
+    assert source.rule("HighErrorRate").label("service") is None
+    assert source.rule("HighResponseTime").label("service") is None
+    assert source.rule("DatabaseConnectionHigh").label("service") == "database"
     assert dict(source.rule("HighErrorRate").annotations)["runbook_url"].endswith("/high-error-rate")
 
 
@@ -48,3 +52,13 @@ def test_receivers_point_at_the_sink_only(tmp_path: Path) -> None:
     assert critical["webhook_configs"][-1] == {"url": "http://sink:8080/tap/critical-alerts", "send_resolved": True}
     assert "gmail" not in text and "${" not in text
     assert cfg.receivers == ("default", "critical-alerts", "warning-alerts")
+
+
+def test_targets_the_run_does_not_start_are_dropped_and_reported(tmp_path: Path) -> None:
+    source = load_source(project_root() / "stack")
+    present = {"backend", "node-exporter", "alertmanager", "localhost"}
+    cfg = render(source, 0.1, tmp_path, present)
+    prom = yaml.safe_load((tmp_path / "prometheus" / "prometheus.yml").read_text())
+    assert {j["job_name"] for j in prom["scrape_configs"]} == {"recoloca-backend", "node-exporter", "prometheus",
+                                                                 "alertmanager"}
+    assert any("recoloca-payments: target payments:8000 dropped" in note for note in cfg.rewrites)

@@ -9,7 +9,8 @@
 # Where the zip comes from (first that applies; the project names no repository host):
 #   1. $OBSDRILL_MAVEN_REPO, a Maven repository base URL (the directory holding org/, com/, ...)
 #   2. the first <mirror> <url> in ~/.m2/settings.xml
-#   3. `mvn dependency:copy` when Maven is installed (Maven's own default repository)
+#   3. `mvn dependency:copy` (Maven's own default repository); Debian's `maven` is installed first when
+#      there is no mvn and this runs as root with apt-get
 # Downloads are checksum-verified and cached in $CACHE/downloads.
 . "$(dirname "$0")/lib/common.sh"
 : "${ES_VERSION:?}"
@@ -51,6 +52,11 @@ if [ -f "$ZIP" ]; then
   step "cached: $ZIP"
 else
   BASE=$(maven_base)
+  if [ -z "$BASE" ] && ! command -v mvn >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    step "installing Debian's maven (to fetch the zip from Maven's default repository)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends maven >/dev/null ||
+      { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends maven >/dev/null; }
+  fi
   if [ -n "$BASE" ]; then fetch_url "$BASE"
   elif command -v mvn >/dev/null; then fetch_mvn
   else die "the Elasticsearch zip ($COORD) is not cached and no Maven repository is known.

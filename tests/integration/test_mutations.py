@@ -1,0 +1,83 @@
+"""Broken configs must be caught: each test mutates a copy of the shipped config (a severity, a threshold, a
+route, a dropped label, the seed's own label clash), starts a stack on it and runs the matching built-in
+scenario, which must fail with a message that names the defect."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import allure
+import pytest
+
+from harness.errors import ExpectationFailed
+from harness.runtime import Runtime
+from harness.scenario import load_scenario
+from harness.scenario.runner import ScenarioRunner
+from harness.settings import Settings, project_root
+from harness.stack import Stack
+
+pytestmark = [pytest.mark.stack, pytest.mark.mutation]
+RULES = Path("prometheus") / "alert_rules.yml"
+ROUTES = Path("alertmanager") / "alertmanager.yml"
+HIGH_ERROR_LABELS = "for: 2m\n        labels:\n          severity: critical\n        annotations:\n" \
+                    '          summary: "High error rate detected"'
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"mutation target {old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def severity_to_warning(cfg: Path) -> None:
+    _replace(cfg / RULES, HIGH_ERROR_LABELS, HIGH_ERROR_LABELS.replace("critical", "warning"))
+
+
+def critical_route_to_warning_receiver(cfg: Path) -> None:
+    _replace(cfg / ROUTES, "severity: critical\n      receiver: 'critical-alerts'",
+             "severity: critical\n      receiver: 'warning-alerts'")
+
+
+def threshold_raised(cfg: Path) -> None:
+    _replace(cfg / RULES, ") > 0.05", ") > 0.5")
+
+
+def severity_label_dropped(cfg: Path) -> None:
+    _replace(cfg / RULES, HIGH_ERROR_LABELS, HIGH_ERROR_LABELS.replace("          severity: critical\n", ""))
+
+
+def seed_static_service_label(cfg: Path) -> None:
+    """The seed's original HighErrorRate: `by (service)` plus a static service label (see alert_rules.yml)."""
+    _replace(cfg / RULES, HIGH_ERROR_LABELS,
+             HIGH_ERROR_LABELS.replace("severity: critical\n", "severity: critical\n          service: backend\n"))
+
+
+MUTATIONS = [
+    pytest.param(severity_to_warning, ["HighErrorRate fired with wrong labels", "severity='warning'",
+                                       "(expected 'critical')"], id="severity-critical-to-warning"),
+    pytest.param(critical_route_to_warning_receiver, ["HighErrorRate was routed to receiver 'warning-alerts'",
+                                                      "expected 'critical-alerts'"],
+                 id="critical-route-to-warning-receiver"),
+    pytest.param(threshold_raised, ["HighErrorRate", "did not reach receiver 'critical-alerts' within the bound",
+                                    "(threshold > 0.5)"], id="threshold-5pct-to-50pct"),
+    pytest.param(severity_label_dropped, ["HighErrorRate", "severity=None", "(expected 'critical')"],
+                 id="severity-label-dropped"),
+    pytest.param(seed_static_service_label, ["rule HighErrorRate failed to evaluate",
+                                             "same labelset after applying alert labels"],
+                 id="seed-static-service-label-clash"),
+]
+
+
+@pytest.mark.parametrize(("mutate", "defect"), MUTATIONS)
+def test_broken_config_fails_error_burst(mutate: Callable[[Path], None], defect: list[str],
+                                         config_copy: Callable[[Callable[[Path], None]], Path],
+                                         obsdrill_settings: Settings, obsdrill_runtime: Runtime) -> None:
+    settings = obsdrill_settings.validated(config_dir=config_copy(mutate), stack_mode="core")
+    scenario = load_scenario(project_root() / "scenarios" / "error-burst.yaml")
+    with Stack(settings, obsdrill_runtime) as stack, pytest.raises(ExpectationFailed) as failure:
+        ScenarioRunner(stack).run(scenario)
+    message = str(failure.value)
+    allure.attach(message, name="failure message", attachment_type=allure.attachment_type.TEXT)
+    missing = [part for part in defect if part not in message]
+    assert not missing, f"the failure does not name the defect ({missing} not in):\n{message}"
