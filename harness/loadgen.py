@@ -1,7 +1,10 @@
 """Load worker: Locust used as a library, headless, in its own process (``python -m harness.loadgen``).
 
 Locust monkey-patches the process with gevent on import; keeping it in a worker process keeps that away
-from pytest, Testcontainers and the harness's threads. Prints one JSON line of stats when it stops.
+from pytest, Testcontainers and the harness's threads. One user class runs the journeys of
+docs/platform.md as weighted tasks; every request carries a fresh X-Correlation-ID and the user's
+X-User-ID. A bounded sample of requests per journey is kept in ``--sample-file`` (replaced atomically
+every second); one JSON line of stats is printed when the worker stops.
 """
 
 from __future__ import annotations
@@ -12,71 +15,145 @@ import os
 import random
 import signal
 import sys
+import time
 import uuid
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from harness.scenario.platform import JOURNEYS
 
-def _user_class(wait_min: float, wait_max: float) -> type:
-    from locust import HttpUser, between, task
-
-    class PlatformUser(HttpUser):
-        wait_time = between(wait_min, wait_max)
-
-        def _headers(self) -> dict[str, str]:
-            return {"X-Correlation-ID": str(uuid.uuid4()), "X-User-ID": f"user-{random.randint(1, 500)}"}
-
-        @task(5)
-        def status(self) -> None:
-            self.client.get("/api/status", headers=self._headers())
-
-        @task(3)
-        def jobs(self) -> None:
-            self.client.get("/api/jobs", headers=self._headers())
-
-        @task(2)
-        def analyze_cv(self) -> None:
-            self.client.post("/api/cv/analyze", json={"user_type": "free"}, headers=self._headers())
-
-        @task(1)
-        def register(self) -> None:
-            self.client.post("/api/auth/register", json={"source": "web", "plan_type": "free"},
-                             headers=self._headers())
-
-    return PlatformUser
+PLANS = ("free", "basic", "premium")
+MODELS = ("sdxl", "llama-3-8b")
 
 
-def _quit_when_orphaned(runner: Any, parent: int) -> None:
-    """A harness killed with SIGKILL cannot stop us: stop when the parent process is gone."""
+def _body(path: str, user_id: str) -> dict[str, Any] | None:
+    """The JSON body docs/platform.md gives each journey request (None for GETs)."""
+    bodies: dict[str, dict[str, Any]] = {
+        "/api/auth/register": {"source": random.choice(("web", "mobile")), "plan_type": random.choice(PLANS)},
+        "/api/auth/login": {"user_id": user_id},
+        "/api/cv/analyze": {"user_type": random.choice(("free", "premium"))},
+        "/api/ai/generate": {"model": random.choice(MODELS), "prompt": "a cover letter for a data engineer"},
+        "/api/subscriptions": {"plan_type": random.choice(PLANS[1:])},
+    }
+    return bodies.get(path)
+
+
+def trace_id_of(headers: Any) -> str:
+    """Trace id from a W3C ``traceparent``/``traceresponse`` response header, or ''."""
+    for name in ("traceresponse", "traceparent"):
+        parts = str(headers.get(name) or "").split("-")
+        if len(parts) == 4 and len(parts[1]) == 32:
+            return parts[1].lower()
+    return ""
+
+
+class Sampler:
+    """The latest ``size`` requests of every journey."""
+
+    def __init__(self, size: int) -> None:
+        self.rows: dict[str, deque[dict[str, Any]]] = {name: deque(maxlen=size) for name in JOURNEYS}
+
+    def add(self, journey: str, method: str, path: str, correlation_id: str, response: Any) -> None:
+        self.rows[journey].append({
+            "journey": journey, "method": method, "path": path, "at": time.time(),
+            "correlation_id": response.headers.get("X-Correlation-ID") or correlation_id,
+            "status": int(response.status_code or 0), "trace_id": trace_id_of(response.headers)})
+
+    def write(self, path: Path) -> None:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({k: list(v) for k, v in self.rows.items()}))
+        os.replace(tmp, path)
+
+
+def _journey_task(journey: str, sampler: Sampler) -> Callable[[Any], None]:
+    def run(user: Any) -> None:
+        for method, path in JOURNEYS[journey]:
+            correlation_id = str(uuid.uuid4())
+            headers = {"X-Correlation-ID": correlation_id, "X-User-ID": user.user_id}
+            with user.client.request(method, path, json=_body(path, user.user_id), headers=headers,
+                                     name=f"{journey}: {method} {path}", catch_response=True) as response:
+                if response.status_code == 402:  # a payment decline is a business outcome, not an error
+                    response.success()
+                sampler.add(journey, method, path, correlation_id, response)
+
+    run.__name__ = journey
+    return run
+
+
+def user_class(wait_min: float, wait_max: float, journeys: dict[str, int], sampler: Sampler) -> type:
+    from locust import HttpUser, between
+
+    unknown = sorted(set(journeys) - set(JOURNEYS))
+    if unknown or not any(journeys.values()):
+        raise SystemExit(f"journeys: unknown {unknown} or all weights 0 (known: {', '.join(JOURNEYS)})")
+
+    def on_start(user: Any) -> None:
+        user.user_id = f"user-{uuid.uuid4().hex[:12]}"
+
+    # Locust takes {task: weight}; built with type() since its stubs declare `tasks` a list.
+    return type("PlatformUser", (HttpUser,), {
+        "wait_time": between(wait_min, wait_max), "on_start": on_start,
+        "tasks": {_journey_task(name, sampler): weight for name, weight in journeys.items() if weight > 0}})
+
+
+def journey_stats(entries: Any) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for entry in entries.values():
+        journey = str(entry.name).split(":", 1)[0]
+        row = out.setdefault(journey, {"requests": 0, "failures": 0})
+        row["requests"] += entry.num_requests
+        row["failures"] += entry.num_failures
+    return out
+
+
+def _every_second(sampler: Sampler, path: Path | None, runner: Any, parent: int) -> None:
+    """Write the sample file; stop when the harness that started us is gone (even after SIGKILL)."""
     import gevent
 
     while os.getppid() == parent:
+        if path is not None:
+            sampler.write(path)
         gevent.sleep(1)
     runner.quit()
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m harness.loadgen")
     parser.add_argument("--host", required=True)
     parser.add_argument("--users", type=int, default=5)
     parser.add_argument("--spawn-rate", type=float, default=5)
     parser.add_argument("--wait", type=float, nargs=2, default=(0.2, 0.5))
+    parser.add_argument("--journeys", type=json.loads, default={"browse": 5, "register": 1, "cv_upload": 2},
+                        help='JSON object of journey weights, e.g. {"browse": 5, "subscribe": 2}')
+    parser.add_argument("--sample-file", type=Path, default=None)
+    parser.add_argument("--sample-size", type=int, default=20, help="requests kept per journey")
     parser.add_argument("--max-seconds", type=float, default=1800, help="hard stop, whatever happens")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
     import gevent
     from locust.env import Environment
 
-    env = Environment(user_classes=[_user_class(*args.wait)], host=args.host)
+    sampler = Sampler(args.sample_size)
+    env = Environment(user_classes=[user_class(args.wait[0], args.wait[1], args.journeys, sampler)], host=args.host)
     runner = env.create_local_runner()
     runner.start(args.users, spawn_rate=args.spawn_rate)
     gevent.spawn_later(args.max_seconds, runner.quit)
-    gevent.spawn(_quit_when_orphaned, runner, os.getppid())
+    gevent.spawn(_every_second, sampler, args.sample_file, runner, os.getppid())
     gevent.signal_handler(signal.SIGTERM, runner.quit)
     gevent.signal_handler(signal.SIGINT, runner.quit)
-    print(json.dumps({"event": "started", "users": args.users}), flush=True)
+    print(json.dumps({"event": "started", "users": args.users, "journeys": args.journeys}), flush=True)
     runner.greenlet.join()
+    if args.sample_file is not None:
+        sampler.write(args.sample_file)
     total = env.stats.total
     stats: dict[str, Any] = {"event": "stopped", "requests": total.num_requests, "failures": total.num_failures,
-                             "rps": round(total.total_rps, 2), "p95_ms": total.get_response_time_percentile(0.95)}
+                             "rps": round(total.total_rps, 2), "p95_ms": total.get_response_time_percentile(0.95),
+                             "journeys": journey_stats(env.stats.entries)}
     print(json.dumps(stats), flush=True)
     return 0
 

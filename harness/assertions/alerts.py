@@ -1,15 +1,19 @@
-"""Alert assertions: watch Prometheus's rule states and what the receivers got, keep each alert's state
-history, and fail with it (plus which receivers got what) when an expectation does not hold."""
+"""Alert assertions: watch Prometheus's rules (state, health, alerts per label set) and what the receivers
+got; expectations match an alert by name AND labels (one rule can fire for several services). Failures
+show the state history, the rule's evaluation error, the near misses and which receivers got what."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.assertions.history import AlertHistory, label_key, show_labels
 from harness.assertions.metrics import near_misses
 from harness.bounds import Bound
 from harness.clients import Notification, PromClient, SinkClient
+from harness.clients.prometheus import RuleStatus
 from harness.config import AlertRule
 from harness.errors import ExpectationFailed
 from harness.scenario.model import AlertExpectation
@@ -22,118 +26,164 @@ class FireResult:
     notified_after: float
     bound: Bound
     notification: dict[str, Any]
+    labels: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
+def _delivered(note: Notification, exp: AlertExpectation, status: str) -> dict[str, Any] | None:
+    """The alert of ``note`` that matches ``exp`` with ``status`` (firing/resolved), if any."""
+    for alert in note.alerts():
+        if alert.get("status", note.status) == status and exp.matches(alert.get("labels", {})):
+            return dict(alert)
+    return None
+
+
 class AlertWatch:
-    prom: PromClient
-    sink: SinkClient
-    started: float = field(default_factory=time.monotonic)
-    started_wall: float = field(default_factory=time.time)
-    history: dict[str, list[tuple[float, str]]] = field(default_factory=dict)
+    def __init__(self, prom: PromClient, sink: SinkClient, history: AlertHistory | None = None,
+                 interval: float = 0.5) -> None:
+        self.prom = prom
+        self.sink = sink
+        self.h = history or AlertHistory()
+        self.interval = interval
+        self.rules: list[RuleStatus] = []
 
+    # clock and polling ---------------------------------------------------------------------------
     def restart_clock(self) -> None:
-        """Times become relative to now (the injection); earlier history turns negative."""
-        shift = time.monotonic() - self.started
-        self.history = {k: [(t - shift, state) for t, state in v] for k, v in self.history.items()}
-        self.started, self.started_wall = time.monotonic(), time.time()
+        self.h.restart_clock()
+
+    def elapsed(self) -> float:
+        return self.h.elapsed()
 
     def poll(self) -> dict[str, str]:
-        """alertname -> inactive/pending/firing; transitions are appended to the history."""
-        states = self.prom.rule_states()
-        now = time.monotonic() - self.started
-        for name, state in states.items():
-            past = self.history.setdefault(name, [])
-            if not past or past[-1][1] != state:
-                past.append((now, state))
-        return states
+        """alertname -> inactive/pending/firing; every transition (rule and alert) goes to the history."""
+        self.rules = self.prom.rules()
+        self.h.record(self.rules)
+        return {rule.name: rule.state for rule in self.rules}
 
     def notifications(self) -> list[Notification]:
-        return [n for n in self.sink.taps() if n.received_at >= self.started_wall - 1]
+        """Taps (one per notification a receiver was sent) since the clock started."""
+        return [n for n in self.sink.taps() if n.received_at >= self.h.started_wall - 1]
 
-    def history_text(self, name: str) -> str:
-        steps = self.history.get(name, [])
-        return " -> ".join(f"{state}@{t:+.1f}s" for t, state in steps) or "(never seen by the rule manager)"
+    def firing(self, name: str) -> list[dict[str, str]]:
+        return [a.labels for r in self.rules if r.name == name for a in r.alerts if a.state == "firing"]
+
+    def active(self, exp: AlertExpectation) -> list[str]:
+        """States of the alerts matching ``exp`` that the rule manager holds now (pending/firing)."""
+        return [a.state for r in self.rules if r.name == exp.name for a in r.alerts if exp.matches(a.labels)]
+
+    # texts ------------------------------------------------------------------------------------------
+    def history_text(self, name: str, exp: AlertExpectation | None = None) -> str:
+        return self.h.text(name, exp.matches if exp else None)
 
     def receivers_text(self) -> str:
-        got = [f"    {n.show()} at {n.received_at - self.started_wall:.1f}s" for n in self.notifications()]
+        got = [f"    {n.show()} {self._labels_of(n)} at {n.received_at - self.h.started_wall:+.1f}s"
+               for n in self.notifications()]
         return "  receivers got:\n" + ("\n".join(got) if got else "    (nothing)")
 
+    @staticmethod
+    def _labels_of(note: Notification) -> str:
+        return " ".join(show_labels(label_key(a.get("labels", {}))) for a in note.alerts())
+
+    def _rule_error(self, name: str) -> str:
+        error = self.h.last_error(name)
+        return f"  rule {name} failed to evaluate: {error}\n" if error else ""
+
+    # firing -----------------------------------------------------------------------------------------
     def wait_fired(self, exp: AlertExpectation, rule: AlertRule, bound: Bound) -> FireResult:
+        """Wait until an alert matching ``exp`` reached ``exp.receiver``; fail fast on wrong labels or
+        a wrong receiver, and with the near misses when the bound passes."""
         firing_at: float | None = None
         while True:
-            states = self.poll()
-            elapsed = time.monotonic() - self.started
-            if states.get(exp.name) == "firing" and firing_at is None:
+            self.poll()
+            elapsed = self.elapsed()
+            if firing_at is None and "firing" in self.active(exp):
                 firing_at = elapsed
-                self._check_labels(exp)
+            self._check_labels(exp)
             for note in self.notifications():
-                if exp.name in note.alertnames() and note.status == "firing":
-                    self._check_receiver(exp, note, bound)
-                    self._check_payload(exp, note)
-                    return FireResult(exp.name, firing_at, note.received_at - self.started_wall, bound,
-                                      note.body)
+                alert = _delivered(note, exp, "firing")
+                if alert is None:
+                    continue
+                self._check_receiver(exp, note)
+                self._check_annotations(exp, note, alert)
+                return FireResult(exp.name, firing_at, note.received_at - self.h.started_wall, bound, note.body,
+                                  dict(alert.get("labels", {})))
             if elapsed > bound.seconds:
                 raise ExpectationFailed(self._not_fired(exp, rule, bound, elapsed))
-            time.sleep(0.5)
+            time.sleep(self.interval)
 
     def _check_labels(self, exp: AlertExpectation) -> None:
-        for alert in self.prom.alerts():
-            if alert.name != exp.name or alert.state != "firing":
+        """An alert of this rule that matches every expected label but severity (or has no other expected
+        label) fires with other values: the rule's labels are wrong, fail now."""
+        identity = tuple((k, v) for k, v in exp.labels if k != "severity")
+        for labels in self.firing(exp.name):
+            if exp.matches(labels) or not all(labels.get(k) == v for k, v in identity):
                 continue
-            wrong = {k: (v, alert.labels.get(k)) for k, v in exp.labels if alert.labels.get(k) != v}
-            if wrong:
-                detail = ", ".join(f"{k}={got!r} (expected {want!r})" for k, (want, got) in wrong.items())
-                raise ExpectationFailed(f"{exp.name} fired with wrong labels: {detail}\n"
-                                        f"  labels of the firing alert: {alert.labels}\n"
-                                        f"  state history: {self.history_text(exp.name)}")
+            wrong = {k: (v, labels.get(k)) for k, v in exp.labels if labels.get(k) != v}
+            detail = ", ".join(f"{k}={got!r} (expected {want!r})" for k, (want, got) in wrong.items())
+            raise ExpectationFailed(f"{exp.name} fired with wrong labels: {detail}\n"
+                                    f"  labels of the firing alert: {labels}\n"
+                                    f"  state history: {self.history_text(exp.name)}")
 
-    def _check_receiver(self, exp: AlertExpectation, note: Notification, bound: Bound) -> None:
+    def _check_receiver(self, exp: AlertExpectation, note: Notification) -> None:
         if note.receiver != exp.receiver:
-            labels = note.alerts()[0].get("labels", {}) if note.alerts() else {}
+            labels = _delivered(note, exp, "firing") or {}
             raise ExpectationFailed(
                 f"{exp.name} was routed to receiver {note.receiver!r}, expected {exp.receiver!r}\n"
-                f"  alert labels: {labels}\n{self.receivers_text()}")
+                f"  alert labels: {labels.get('labels', {})}\n{self.receivers_text()}")
 
-    def _check_payload(self, exp: AlertExpectation, note: Notification) -> None:
-        for alert in note.alerts():
-            if alert.get("labels", {}).get("alertname") != exp.name:
-                continue
-            wrong = {k: v for k, v in exp.labels if alert.get("labels", {}).get(k) != v}
-            if wrong:
-                raise ExpectationFailed(f"{exp.name} reached {note.receiver} with labels {alert.get('labels')}, "
-                                        f"expected {dict(exp.labels)}")
-            missing = [a for a in exp.annotations_present if not alert.get("annotations", {}).get(a)]
-            if missing:
-                raise ExpectationFailed(f"{exp.name} notification lacks annotation(s) {', '.join(missing)}; "
-                                        f"it has {sorted(alert.get('annotations', {}))}")
+    @staticmethod
+    def _check_annotations(exp: AlertExpectation, note: Notification, alert: Mapping[str, Any]) -> None:
+        annotations = alert.get("annotations", {})
+        missing = [a for a in exp.annotations_present if not annotations.get(a)]
+        if missing:
+            raise ExpectationFailed(f"{exp.name} notification to {note.receiver} lacks annotation(s) "
+                                    f"{', '.join(missing)}; it has {sorted(annotations)}")
 
     def _not_fired(self, exp: AlertExpectation, rule: AlertRule, bound: Bound, waited: float) -> str:
+        others = self.h.other_label_sets(exp.name, exp.matches)
+        seen = ("\n  other label sets of " + exp.name + ":\n    " + "\n    ".join(others)) if others else ""
         return (f"{exp.name} did not reach receiver {exp.receiver!r} within the bound {bound.explain()}"
-                f" (waited {waited:.1f}s)\n  rule {rule.name} ({rule.file}): for {rule.for_seconds:g}s, labels "
-                f"{dict(rule.labels)}\n  state history: {self.history_text(exp.name)}\n"
+                f" (waited {waited:.1f}s)\n  expected labels: {exp.label_dict()}\n{self._rule_error(exp.name)}"
+                f"  rule {rule.name} ({rule.file}): for {rule.for_seconds:g}s, labels {dict(rule.labels)}\n"
+                f"  state history: {self.history_text(exp.name, exp)}{seen}\n"
                 f"{near_misses(self.prom, rule.expr)}\n{self.receivers_text()}")
 
+    # resolving --------------------------------------------------------------------------------------
     def wait_resolved(self, exp: AlertExpectation, bound: Bound, notification: bool) -> float:
-        self.restart_clock()
+        """Seconds (on the current clock) until no alert matches ``exp`` and, if ``notification``, the
+        resolved notification reached ``exp.receiver``."""
         while True:
-            state = self.poll().get(exp.name, "inactive")
-            resolved_note = any(exp.name in n.alertnames() and n.status == "resolved"
-                                and n.receiver == exp.receiver for n in self.notifications())
-            elapsed = time.monotonic() - self.started
-            if state == "inactive" and (resolved_note or not notification):
+            self.poll()
+            active = self.active(exp)
+            resolved_note = any(n.receiver == exp.receiver and _delivered(n, exp, "resolved")
+                                for n in self.notifications())
+            elapsed = self.elapsed()
+            if not active and (resolved_note or not notification):
                 return elapsed
             if elapsed > bound.seconds:
                 raise ExpectationFailed(
-                    f"{exp.name} did not resolve within {bound.explain()} (waited {elapsed:.1f}s): rule state "
-                    f"{state}, resolved notification to {exp.receiver}: {'yes' if resolved_note else 'no'}\n"
-                    f"  state history: {self.history_text(exp.name)}\n{self.receivers_text()}")
-            time.sleep(0.5)
+                    f"{exp.name} did not resolve within {bound.explain()} (waited {elapsed:.1f}s): alerts still "
+                    f"{active or 'inactive'}, resolved notification to {exp.receiver}: "
+                    f"{'yes' if resolved_note else 'no'}\n{self._rule_error(exp.name)}"
+                    f"  state history: {self.history_text(exp.name, exp)}\n{self.receivers_text()}")
+            time.sleep(self.interval)
 
-    def others(self, expected: set[str]) -> list[str]:
-        """Alerts outside ``expected`` that fire now or were notified since the clock started."""
-        found = [f"{name} is {state} (history {self.history_text(name)})"
-                 for name, state in self.poll().items() if name not in expected and state == "firing"]
-        found += [f"notification {n.show()}" for n in self.notifications()
-                  if n.status == "firing" and set(n.alertnames()) - expected]
+    # alerts that must not fire ----------------------------------------------------------------------
+    def _fired(self, unwanted: Callable[[str, Mapping[str, str]], bool]) -> list[str]:
+        self.poll()
+        found = [f"{name}{show_labels(key)} fired: {self.h.steps_text(steps)}"
+                 for name, key, steps in self.h.fired_since(0.0) if unwanted(name, dict(key))]
+        found += [f"notification {n.show()} {show_labels(label_key(a.get('labels', {})))}"
+                  for n in self.notifications() for a in n.firing_alerts()
+                  if unwanted(a.get("labels", {}).get("alertname", "?"), a.get("labels", {}))]
         return found
+
+    def others(self, expected: Sequence[AlertExpectation] | set[str]) -> list[str]:
+        """Alerts matching none of ``expected`` (expectations, or bare names) that fired or were notified
+        since the clock started."""
+        if isinstance(expected, set):
+            return self._fired(lambda name, labels: name not in expected)
+        return self._fired(lambda name, labels: not any(e.name == name and e.matches(labels) for e in expected))
+
+    def fired_of(self, names: Sequence[str]) -> list[str]:
+        """Alerts named in ``names`` that fired or were notified since the clock started."""
+        return self._fired(lambda name, labels: name in names)

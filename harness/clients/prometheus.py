@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,29 @@ class PromAlert:
     value: str
 
 
+@dataclass(frozen=True)
+class RuleStatus:
+    """One alerting rule as the rule manager reports it (/api/v1/rules): state, health, last error, and
+    the alerts it holds now (one per label set)."""
+
+    name: str
+    group: str
+    state: str  # inactive, pending or firing
+    health: str  # ok, err or unknown
+    last_error: str
+    alerts: tuple[PromAlert, ...] = ()
+
+    @property
+    def failing(self) -> bool:
+        return self.health == "err"
+
+
+def _alert(a: dict[str, Any], name: str = "?") -> PromAlert:
+    labels = dict(a.get("labels", {}))
+    return PromAlert(labels.get("alertname", name), str(a.get("state", "")), labels,
+                     dict(a.get("annotations", {})), str(a.get("activeAt", "")), str(a.get("value", "")))
+
+
 class PromClient:
     def __init__(self, url: str) -> None:
         self.url = url
@@ -44,18 +68,34 @@ class PromClient:
         response.raise_for_status()
         return response.json()["data"]
 
+    def query_range(self, expr: str, seconds: float, step: float) -> list[tuple[dict[str, str], list[float]]]:
+        """(labels, values oldest first) of every series of ``expr`` over the last ``seconds``."""
+        end = time.time()
+        data = self._get("/api/v1/query_range", query=expr, start=end - seconds, end=end, step=max(step, 0.1))
+        return [(dict(item.get("metric", {})), [float(v) for _, v in item.get("values", [])])
+                for item in data.get("result", [])]
+
     def alerts(self) -> list[PromAlert]:
-        alerts = self._get("/api/v1/alerts")["alerts"]
-        return [PromAlert(a["labels"].get("alertname", "?"), a["state"], a["labels"], a.get("annotations", {}),
-                          a.get("activeAt", ""), str(a.get("value", ""))) for a in alerts]
+        return [_alert(a) for a in self._get("/api/v1/alerts")["alerts"]]
+
+    def rules(self) -> list[RuleStatus]:
+        """Every alerting rule with its state, health, lastError and current alerts."""
+        out = []
+        for group in self._get("/api/v1/rules", type="alert")["groups"]:
+            for rule in group["rules"]:
+                name = str(rule["name"])
+                out.append(RuleStatus(name, str(group.get("name", "")), str(rule.get("state", "unknown")),
+                                      str(rule.get("health", "unknown")), str(rule.get("lastError") or ""),
+                                      tuple(_alert(a, name) for a in rule.get("alerts") or [])))
+        return out
 
     def rule_states(self) -> dict[str, str]:
         """alertname -> inactive/pending/firing, as the rule manager sees it now."""
-        states = {}
-        for group in self._get("/api/v1/rules", type="alert")["groups"]:
-            for rule in group["rules"]:
-                states[rule["name"]] = rule.get("state", "unknown")
-        return states
+        return {rule.name: rule.state for rule in self.rules()}
+
+    def rule_errors(self) -> dict[str, str]:
+        """alertname -> lastError of every rule whose last evaluation failed."""
+        return {rule.name: rule.last_error for rule in self.rules() if rule.failing}
 
     def targets(self) -> list[dict[str, Any]]:
         return list(self._get("/api/v1/targets")["activeTargets"])

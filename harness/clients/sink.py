@@ -15,22 +15,43 @@ class Notification:
     received_at: float
     body: Any
     subject: str = ""
+    recipients: tuple[str, ...] = ()  # email: the SMTP envelope's recipients
 
     @property
     def status(self) -> str:
         return str(self.body.get("status", "")) if isinstance(self.body, dict) else ""
 
+    @property
+    def group_key(self) -> str:
+        """Alertmanager's groupKey of a webhook/tap delivery ('' for other kinds)."""
+        return str(self.body.get("groupKey", "")) if isinstance(self.body, dict) else ""
+
     def alertnames(self) -> list[str]:
-        if not isinstance(self.body, dict):
-            return []
-        return [a.get("labels", {}).get("alertname", "?") for a in self.body.get("alerts", [])]
+        return [a.get("labels", {}).get("alertname", "?") for a in self.alerts()]
 
     def alerts(self) -> list[dict[str, Any]]:
         return list(self.body.get("alerts", [])) if isinstance(self.body, dict) else []
 
+    def firing_alerts(self) -> list[dict[str, Any]]:
+        return [a for a in self.alerts() if a.get("status", self.status) == "firing"]
+
+    def slack_title(self) -> str:
+        attachments = self.body.get("attachments") if isinstance(self.body, dict) else None
+        return str(attachments[0].get("title", "")) if attachments else ""
+
     def show(self) -> str:
+        if self.kind == "email":
+            return f"email to {','.join(self.recipients) or '?'} subject {self.subject!r}"
+        if self.kind == "slack" and isinstance(self.body, dict):
+            return (f"slack->{self.receiver} channel {self.body.get('channel', '')!r} "
+                    f"title {self.slack_title()!r}")
         what = ",".join(self.alertnames()) or self.subject
         return f"{self.kind}->{self.receiver or '(smtp)'} [{self.status or '-'}] {what}"
+
+
+def _notification(r: dict[str, Any]) -> Notification:
+    return Notification(str(r["kind"]), str(r.get("receiver", "")), float(r["received_at"]), r.get("body"),
+                        str(r.get("subject", "")), tuple(str(x) for x in r.get("rcpt_tos") or ()))
 
 
 class SinkClient:
@@ -38,10 +59,7 @@ class SinkClient:
         self.url = url
 
     def all(self) -> list[Notification]:
-        response = requests.get(f"{self.url}/records", timeout=10)
-        response.raise_for_status()
-        return [Notification(r["kind"], r.get("receiver", ""), r["received_at"], r.get("body"),
-                             r.get("subject", "")) for r in response.json()]
+        return [_notification(r) for r in self.raw()]
 
     def raw(self) -> list[dict[str, Any]]:
         response = requests.get(f"{self.url}/records", timeout=10)
@@ -51,6 +69,10 @@ class SinkClient:
     def taps(self) -> list[Notification]:
         """The recording webhook's deliveries: one per notification Alertmanager sent to a receiver."""
         return [n for n in self.all() if n.kind == "tap"]
+
+    def of_kind(self, kind: str, receiver: str | None = None, since: float = 0.0) -> list[Notification]:
+        return [n for n in self.all() if n.kind == kind and n.received_at >= since
+                and (receiver is None or n.receiver == receiver)]
 
     def clear(self) -> None:
         requests.delete(f"{self.url}/records", timeout=10).raise_for_status()

@@ -14,8 +14,8 @@ import jsonschema
 import yaml
 
 from harness.errors import ConfigError
-from harness.load import LoadProfile
-from harness.scenario.model import AlertExpectation, Fault, MetricCheck, Recovery, Scenario, SteadyState
+from harness.scenario.build import build
+from harness.scenario.model import Scenario
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -61,30 +61,7 @@ def load_scenario(path: Path, env: Mapping[str, str] | None = None) -> Scenario:
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     validate(doc, path)
-    return _build(doc, path)
-
-
-def _build(doc: dict[str, Any], path: Path) -> Scenario:
-    load = doc.get("load")
-    steady = doc.get("steady_state", {})
-    expect = doc.get("expect", {})
-    return Scenario(
-        name=doc["name"], path=path, description=doc.get("description", ""), tags=tuple(doc.get("tags", [])),
-        method=tuple(Fault(f["fault"], f["service"], dict(f.get("with", {}))) for f in doc["method"]),
-        alerts=tuple(AlertExpectation(
-            a["name"], a["receiver"], tuple(sorted(a.get("labels", {}).items())),
-            tuple(a.get("annotations_present", [])), a.get("within", "auto")) for a in expect.get("alerts", [])),
-        load=None if load is None else LoadProfile(
-            users=load.get("users", 5), spawn_rate=load.get("spawn_rate", 5.0),
-            wait_min=load.get("wait_seconds", [0.2, 0.5])[0], wait_max=load.get("wait_seconds", [0.2, 0.5])[1],
-            target=load.get("target", "backend")),
-        steady_state=SteadyState(
-            steady.get("hold", "10s"),
-            tuple(MetricCheck(m["query"], m.get("within", "auto")) for m in steady.get("metrics", [])),
-            steady.get("no_alerts", True)),
-        no_other_alerts=expect.get("no_other_alerts", True),
-        recovery=Recovery(**doc.get("recovery", {})),
-    )
+    return build(doc, path)
 
 
 def load_scenarios(directory: Path, names: list[str] | None = None) -> list[Scenario]:

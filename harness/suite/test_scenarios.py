@@ -7,6 +7,7 @@ import pytest
 
 from harness.facade import Obsdrill
 from harness.scenario import Scenario, load_scenarios
+from harness.scenario.runner import ScenarioRunner
 from harness.settings import Settings
 
 
@@ -27,5 +28,8 @@ def test_scenario(obsdrill: Obsdrill, scenario: Scenario) -> None:
     for tag in scenario.tags:
         allure.dynamic.tag(tag)
     allure.dynamic.parameter("time factor", obsdrill.stack.settings.time_factor)
+    missing = ScenarioRunner(obsdrill.stack).missing(scenario)
+    if missing:
+        pytest.skip("; ".join(missing))
     result = obsdrill.run(scenario)
     assert [f.name for f in result.fired] == [a.name for a in scenario.alerts]

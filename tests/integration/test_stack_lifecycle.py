@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import requests
 
 from harness.errors import ReadinessTimeoutError
 from harness.reaper import reap
@@ -79,3 +80,28 @@ def test_sigkilled_run_is_reaped_by_the_next_start(obsdrill_settings: Settings, 
     assert mount == "None" or not _mounted(mount)
     live = obsdrill_runtime.client().containers.list(all=True, filters={"label": f"{OWNER_LABEL}=obsdrill"})
     assert all(c.labels.get(RUN_LABEL) != run_id for c in live)
+
+
+def _obsdrill(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True,
+                          timeout=600, check=False)
+
+
+@pytest.mark.stack
+def test_up_leaves_a_stack_running_that_down_removes(obsdrill_settings: Settings, obsdrill_runtime: Runtime) -> None:
+    up = _obsdrill("up", "--stack", "core")
+    assert up.returncode == 0, up.stdout + up.stderr
+    run_id = up.stdout.split("obsdrill stack ", 1)[1].split()[0]
+    try:
+        urls = [line.split()[-1] for line in up.stdout.splitlines() if "http://127.0.0.1:" in line]
+        assert len(urls) >= 10 and all(u.startswith("http://127.0.0.1:") for u in urls)
+        assert "prometheus" in up.stdout and "stop it with: obsdrill down" in up.stdout
+        assert _run_resources(obsdrill_runtime, run_id), "the stack did not outlive `obsdrill up`"
+        assert not any(run_id in r for r in reap(obsdrill_runtime.client(), cache_dir=obsdrill_settings.cache_dir))
+        prometheus = next(line.split()[-1] for line in up.stdout.splitlines() if line.split()[:1] == ["prometheus"])
+        assert requests.get(prometheus + "/-/ready", timeout=5).status_code == 200
+    finally:
+        down = _obsdrill("down")
+    assert down.returncode == 0 and run_id in down.stdout, down.stdout + down.stderr
+    assert _run_resources(obsdrill_runtime, run_id) == []
+    assert not (obsdrill_settings.cache_dir / "volumes" / run_id).exists()

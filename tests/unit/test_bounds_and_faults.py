@@ -16,6 +16,36 @@ def test_fire_bound_is_computed_from_the_scaled_config(tmp_path: Path) -> None:
     assert bounds.resolve_bound(cfg.rule("HighErrorRate"), cfg.timing, 15).seconds == 30 + 1.5 + 3 + 1 + 15
 
 
+def test_bounds_of_metrics_notifications_and_the_pipeline(tmp_path: Path) -> None:
+    cfg = render(load_source(project_root() / "stack"), 0.1, tmp_path)
+    metric = bounds.metric_bound('sum(rate(x{code=~"[45].."}[30s])) / sum(rate(x[1m])) > 0', cfg.timing, 15)
+    assert metric.terms() == {"range window": 60, "scrape": 1.5, "slack": 15}  # the regex is no range
+    assert bounds.metric_bound("up == 0", cfg.timing, 15).seconds == 16.5
+    notify = bounds.notification_bound(cfg.timing, 15)
+    assert notify.explain() == "17.0s = group_wait 1s + group_interval 1s + slack 15s"
+    assert bounds.pipeline_bound(15).seconds == bounds.EXPORT_DELAY + bounds.PIPELINE_DELAY + 15
+
+
+def test_extra_terms_and_explicit_deadlines(tmp_path: Path) -> None:
+    cfg = render(load_source(project_root() / "stack"), 0.1, tmp_path)
+    fire = bounds.fire_bound(cfg.rule("GPUTemperatureHigh"), cfg.timing, 15)
+    assert fire.plus("method delay", 0) is fire  # no 0 s terms
+    delayed = fire.plus("method delay", 20)
+    assert delayed.seconds == fire.seconds + 20 and delayed.explain().endswith("+ method delay 20s")
+    assert bounds.choose(None, "within", fire) is fire
+    explicit = bounds.choose(90, "expect.alerts[0].within", fire)
+    assert explicit.explain() == "90.0s = expect.alerts[0].within (set in scenario) 90s"
+
+
+def test_bounds_scale_with_the_time_factor(tmp_path: Path) -> None:
+    source = load_source(project_root() / "stack")
+    fast = render(source, 0.1, tmp_path / "fast")
+    real = render(source, 1.0, tmp_path / "real")
+    f = bounds.fire_bound(fast.rule("HighErrorRate"), fast.timing, 0).seconds
+    r = bounds.fire_bound(real.rule("HighErrorRate"), real.timing, 0).seconds
+    assert abs(r - 10 * f) < 1e-6
+
+
 def test_value_part_splits_threshold() -> None:
     assert value_part("(a / b) > 0.05") == ("(a / b)", "> 0.05")
     assert value_part("up == 0") == ("up", "== 0")
@@ -40,14 +70,3 @@ def test_fault_errors_name_the_field() -> None:
             assert field in str(exc)
         else:
             raise AssertionError(f"{spec} was accepted")
-
-
-def test_alert_history_is_relative_to_the_injection() -> None:
-    from harness.assertions.alerts import AlertWatch
-
-    watch = AlertWatch(prom=None, sink=None)  # type: ignore[arg-type]  # history only, no server needed
-    watch.started -= 10
-    watch.history["X"] = [(9.0, "inactive")]
-    watch.restart_clock()
-    watch.history["X"].append((2.0, "pending"))
-    assert watch.history_text("X") == "inactive@-1.0s -> pending@+2.0s"

@@ -1,0 +1,146 @@
+"""Trace assertions against Jaeger: one user request = one trace holding every service it touched, with
+every span's parent in it; and Jaeger's service dependency graph equal to the expected edges. A failure
+names the hop that broke the join (and, with logs, the trace the callee logged the request under)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from harness.assertions.logs import LogCorrelation, attr
+from harness.assertions.wait import eventually
+from harness.bounds import Bound
+from harness.clients.elasticsearch import EsClient
+from harness.clients.jaeger import Dependency, JaegerClient, Trace
+from harness.errors import ExpectationFailed
+from harness.load import SampledRequest
+from harness.scenario.platform import route_hops
+
+
+def _seconds(within: float | Bound) -> tuple[float, str]:
+    if isinstance(within, Bound):
+        return within.seconds, f" (bound {within.explain()})"
+    return within, ""
+
+
+def broken_hop(request: SampledRequest, trace: Trace) -> tuple[str, str] | None:
+    """The first caller -> callee hop of the request's route whose callee has no span in the trace."""
+    services = set(trace.services())
+    for caller, callee in route_hops(request.path, request.entry):
+        if caller in services and callee not in services:
+            return caller, callee
+    return None
+
+
+def span_problems(request: SampledRequest, trace: Trace) -> list[str]:
+    ids = {s.span_id for s in trace.spans}
+    problems = [f"span {s.operation!r} of {s.service} has parent span {s.parent_id}, which is not in the trace"
+                for s in trace.spans if s.parent_id is not None and s.parent_id not in ids]
+    roots = [s for s in trace.spans if s.parent_id is None]
+    if len(roots) > 1:
+        problems.append("the trace has several root spans: " + ", ".join(f"{s.service} {s.operation!r}" for s in roots))
+    if roots and roots[0].service != request.entry:
+        problems.append(f"the root span is {roots[0].service} {roots[0].operation!r}, not {request.entry}'s")
+    return problems
+
+
+@dataclass(frozen=True)
+class RequestTrace:
+    request: SampledRequest
+    trace_id: str
+    services: tuple[str, ...]
+    problems: tuple[str, ...]
+
+    def summary(self) -> dict[str, Any]:
+        return {"request": self.request.show(), "trace_id": self.trace_id, "services": list(self.services),
+                "problems": list(self.problems)}
+
+
+class TraceJoin:
+    def __init__(self, jaeger: JaegerClient, logs: LogCorrelation | None = None) -> None:
+        self.jaeger = jaeger
+        self.logs = logs
+
+    def trace_id_of(self, request: SampledRequest) -> str:
+        """From the response's traceparent, else from the entry service's log line of the request."""
+        if request.trace_id or self.logs is None:
+            return request.trace_id
+        docs = self.logs.docs(request.correlation_id)
+        entry = [attr(d, "trace_id") for d in docs if attr(d, "service") == request.entry]
+        return next((t for t in entry + [attr(d, "trace_id") for d in docs] if t), "")
+
+    def _callee_trace(self, request: SampledRequest, callee: str) -> str:
+        if self.logs is None:
+            return ""
+        ids = {attr(d, "trace_id") for d in self.logs.docs(request.correlation_id) if attr(d, "service") == callee}
+        if not ids:
+            return f"; {callee} logged nothing for correlation_id {request.correlation_id}"
+        return f"; {callee} logged the request under trace {', '.join(sorted(ids))}"
+
+    def check(self, request: SampledRequest) -> RequestTrace:
+        trace_id = self.trace_id_of(request)
+        if not trace_id:
+            return RequestTrace(request, "", (), ("no trace id: the response carried no traceparent and no log "
+                                                  "line of the request has a trace_id",))
+        trace = self.jaeger.trace(trace_id)
+        if trace is None:
+            return RequestTrace(request, trace_id, (), (f"Jaeger has no trace {trace_id}",))
+        problems = []
+        hop = broken_hop(request, trace)
+        if hop is not None:
+            problems.append(f"hop {hop[0]} -> {hop[1]} broke the join: trace {trace_id} has spans of "
+                            f"{', '.join(trace.services())} but none of {hop[1]}{self._callee_trace(request, hop[1])}")
+        problems += span_problems(request, trace)
+        return RequestTrace(request, trace_id, tuple(trace.services()), tuple(problems))
+
+
+def assert_one_trace_per_request(jaeger: JaegerClient, requests: Sequence[SampledRequest], within: float | Bound,
+                                 es: EsClient | None = None) -> list[RequestTrace]:
+    """Wait until every request in ``requests`` is one trace holding every service of its route."""
+    if not requests:
+        raise ExpectationFailed("traces: the load sampled no successful request to check")
+    join = TraceJoin(jaeger, LogCorrelation(es) if es is not None else None)
+    seconds, explained = _seconds(within)
+    latest: list[RequestTrace] = []
+
+    def joined() -> list[RequestTrace] | None:
+        latest[:] = [join.check(r) for r in requests]
+        return None if any(r.problems for r in latest) else list(latest)
+
+    def near_miss() -> str:
+        return "\n".join(f"  {r.request.show()}\n    " + "\n    ".join(r.problems) for r in latest if r.problems)
+
+    results, _ = eventually(joined, seconds, f"{len(requests)} sampled requests are not one trace each{explained}",
+                            near_miss)
+    return results
+
+
+def graph_text(edges: Sequence[Dependency]) -> str:
+    return ", ".join(f"{d.parent}->{d.child} ({d.calls} calls)" for d in sorted(edges, key=lambda d: (d.parent,
+                                                                                                         d.child)))
+
+
+def assert_service_graph(jaeger: JaegerClient, expected: Sequence[tuple[str, str]], since: float,
+                         within: float | Bound) -> list[Dependency]:
+    """Wait until Jaeger's dependency graph since ``since`` (wall clock) has exactly the ``expected`` edges."""
+    want = set(expected)
+    seconds, explained = _seconds(within)
+    latest: list[Dependency] = []
+
+    def equal() -> list[Dependency] | None:
+        latest[:] = jaeger.dependencies(lookback_s=max(1.0, time.time() - since))
+        return list(latest) if {(d.parent, d.child) for d in latest} == want else None
+
+    def near_miss() -> str:
+        have = {(d.parent, d.child) for d in latest}
+        missing = ", ".join(f"{a}->{b}" for a, b in sorted(want - have)) or "none"
+        extra = ", ".join(f"{a}->{b}" for a, b in sorted(have - want)) or "none"
+        return (f"  missing edges: {missing}\n  unexpected edges: {extra}\n"
+                f"  Jaeger has: {graph_text(latest) or '(no edge)'}")
+
+    edges, _ = eventually(equal, seconds, f"Jaeger's service graph differs from the expected one{explained}",
+                          near_miss)
+    return edges
+

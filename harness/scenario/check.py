@@ -1,0 +1,144 @@
+"""Static checks, without starting anything (``obsdrill validate``, and before every run): the scenario
+file against its schema, every alert name against the loaded rules, every receiver against
+alertmanager.yml, every PromQL expression (scenario and rules) through a PromQL parser, and every fault
+against what its service offers (docs/platform.md). Problems name the file and the path inside it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import promql_parser
+
+from harness.config import AlertRule, SourceConfig, load_source
+from harness.errors import ConfigError
+from harness.scenario.loader import load_scenario
+from harness.scenario.model import MetricCheck, Scenario
+from harness.scenario.platform import DOWNSTREAMS, FAULT_PARAMS, SERVICE_FAULTS
+
+
+def promql_error(expr: str) -> str | None:
+    """The parser's complaint about ``expr``, or None when it parses."""
+    try:
+        promql_parser.parse(expr)
+    except (ValueError, TypeError) as exc:
+        return str(exc) or type(exc).__name__
+    return None
+
+
+def rule_problems(rules: Sequence[AlertRule]) -> list[str]:
+    out = []
+    for rule in rules:
+        error = promql_error(rule.expr)
+        if error:
+            out.append(f"{rule.file}: group {rule.group}, alert {rule.name}: expr does not parse: {error}")
+    return out
+
+
+def _queries(scenario: Scenario) -> list[tuple[str, MetricCheck]]:
+    return ([(f"steady_state.metrics[{i}]", q) for i, q in enumerate(scenario.steady_state.metrics)]
+            + [(f"expect.metrics[{i}]", q) for i, q in enumerate(scenario.expect.metrics)]
+            + [(f"recovery.metrics[{i}]", q) for i, q in enumerate(scenario.recovery.metrics)])
+
+
+def _fault_problems(scenario: Scenario) -> list[str]:
+    out = []
+    for i, fault in enumerate(scenario.method):
+        where = f"method[{i}]"
+        offered = SERVICE_FAULTS.get(fault.service)
+        if offered is None:
+            out.append(f"{where}.service: {fault.service!r} is not a service of the platform "
+                       f"({', '.join(SERVICE_FAULTS)})")
+            continue
+        if fault.fault not in offered:
+            out.append(f"{where}.fault: {fault.fault!r} is not offered by {fault.service} "
+                       f"(it offers {', '.join(offered)})")
+            continue
+        unknown = sorted(set(fault.spec) - set(FAULT_PARAMS[fault.fault]))
+        if unknown:
+            out.append(f"{where}.with: {', '.join(unknown)} not a parameter of {fault.fault} "
+                       f"({', '.join(FAULT_PARAMS[fault.fault]) or 'none'})")
+        target = fault.spec.get("target")
+        if fault.fault == "downstream_unavailable" and target not in DOWNSTREAMS.get(fault.service, ()):
+            out.append(f"{where}.with.target: {target!r} is not a downstream of {fault.service} "
+                       f"({', '.join(DOWNSTREAMS.get(fault.service, ()))})")
+    return out
+
+
+def _name_problems(scenario: Scenario, rules: Mapping[str, AlertRule], receivers: Sequence[str]) -> list[str]:
+    out = []
+    known, recv = ", ".join(sorted(rules)), ", ".join(receivers)
+    for i, exp in enumerate(scenario.expect.alerts):
+        if exp.name not in rules:
+            out.append(f"expect.alerts[{i}].name: no rule named {exp.name!r} in the loaded rules ({known})")
+        if exp.receiver not in receivers:
+            out.append(f"expect.alerts[{i}].receiver: {exp.receiver!r} is not a receiver of alertmanager.yml "
+                       f"({recv})")
+    out += [f"expect.not_firing[{i}]: no rule named {name!r} in the loaded rules ({known})"
+            for i, name in enumerate(scenario.expect.not_firing) if name not in rules]
+    out += [f"expect.notifications[{i}].receiver: {n.receiver!r} is not a receiver of alertmanager.yml ({recv})"
+            for i, n in enumerate(scenario.expect.notifications) if n.receiver not in receivers]
+    return out
+
+
+def _load_problems(scenario: Scenario) -> list[str]:
+    expect = scenario.expect
+    needs = [what for what, on in (("expect.logs", expect.logs is not None),
+                                   ("expect.traces.one_trace_per_request",
+                                    expect.traces is not None and expect.traces.one_trace_per_request)) if on]
+    if needs and scenario.load is None:
+        return [f"{', '.join(needs)}: checks sampled requests, but the scenario has no `load`"]
+    return []
+
+
+def scenario_problems(scenario: Scenario, rules: Sequence[AlertRule], receivers: Sequence[str]) -> list[str]:
+    """Every static problem of a schema-valid scenario against the loaded config, each prefixed with the
+    scenario file."""
+    by_name = {r.name: r for r in rules}
+    out = _name_problems(scenario, by_name, receivers) + _fault_problems(scenario) + _load_problems(scenario)
+    out += [f"{where}.query: PromQL does not parse: {err}" for where, q in _queries(scenario)
+            if (err := promql_error(q.query))]
+    return [f"{scenario.path}: {p}" for p in out]
+
+
+@dataclass
+class Validation:
+    checked: list[Path] = field(default_factory=list)
+    ok: list[Path] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    config: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+    def lines(self) -> list[str]:
+        return [f"ok  {p}" for p in self.ok] + [f"error: {p}" for p in self.problems] + (
+            [self.config] if self.config else [])
+
+
+def validate(files: Sequence[Path], config_dir: Path, env: Mapping[str, str] | None = None) -> Validation:
+    """Check the config in ``config_dir`` and every scenario file in ``files``; collects every problem
+    (one bad file does not hide the next)."""
+    result = Validation(checked=list(files))
+    source: SourceConfig = load_source(config_dir)  # an unreadable config is a ConfigError: nothing to check
+    rules, receivers = source.rules(), source.receivers()
+    result.problems += rule_problems(rules)
+    for path in files:
+        try:
+            scenario = load_scenario(path, env)
+        except ConfigError as exc:
+            result.problems += str(exc).splitlines()
+            continue
+        found = scenario_problems(scenario, rules, receivers)
+        result.problems += found
+        if not found:
+            result.ok.append(path)
+    result.config = (f"config {'ok' if not rule_problems(rules) else 'has problems'}: {config_dir} "
+                     f"({len(rules)} alert rules, receivers {', '.join(receivers)})")
+    return result
+
+
+def scenario_files(directory: Path) -> list[Path]:
+    return sorted(directory.glob("*.yaml"))

@@ -1,0 +1,55 @@
+"""What a scenario run measured (timings against their bounds, payloads, load) and the Allure helpers
+every phase uses to attach its evidence."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import allure
+
+from harness.assertions.alerts import FireResult
+from harness.bounds import Bound
+
+
+def attach(name: str, body: Any) -> None:
+    """Attach text as text, anything else as JSON."""
+    text = body if isinstance(body, str) else json.dumps(body, indent=2, default=str)
+    kind = allure.attachment_type.TEXT if isinstance(body, str) else allure.attachment_type.JSON
+    allure.attach(text, name=name, attachment_type=kind)
+
+
+@dataclass
+class ScenarioResult:
+    scenario: str
+    time_factor: float
+    fired: list[FireResult] = field(default_factory=list)
+    resolved: dict[str, dict[str, float]] = field(default_factory=dict)
+    bounds: dict[str, Bound] = field(default_factory=dict)
+    faults: list[dict[str, Any]] = field(default_factory=list)
+    load: dict[str, Any] = field(default_factory=dict)
+    logs: list[dict[str, Any]] = field(default_factory=list)
+    traces: list[dict[str, Any]] = field(default_factory=list)
+    service_graph: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    log: Callable[[str], None] | None = field(default=None, repr=False, compare=False)
+
+    def bound(self, what: str, bound: Bound) -> Bound:
+        """Record (print, and return) the deadline of one check, term by term, for the report."""
+        self.bounds[what] = bound
+        if self.log is not None:
+            self.log(f"[obsdrill]   deadline {what}: {bound.explain()}")
+        return bound
+
+    def summary(self) -> dict[str, Any]:
+        return {"scenario": self.scenario, "time_factor": self.time_factor, "seconds": round(self.seconds, 1),
+                "fired": [{"alert": f.name, "labels": f.labels,
+                           "firing_after_s": f.firing_after and round(f.firing_after, 1),
+                           "notified_after_s": round(f.notified_after, 1), "bound_s": round(f.bound.seconds, 1),
+                           "bound": f.bound.explain()} for f in self.fired],
+                "resolved": self.resolved,
+                "bounds": {what: {"seconds": round(b.seconds, 1), "terms": b.terms(), "explain": b.explain()}
+                           for what, b in self.bounds.items()},
+                "faults": self.faults, "load": self.load, "service_graph": self.service_graph}

@@ -1,0 +1,107 @@
+"""The Locust load worker as a real process against a local fake gateway: journeys with weights, a fresh
+X-Correlation-ID and the user's X-User-ID on every request, a bounded sample with trace ids, stats."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from harness.load import LoadProfile, LoadRun, SampledRequest
+from harness.loadgen import Sampler, trace_id_of
+from harness.scenario.platform import route_services
+
+TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+@pytest.fixture
+def gateway() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    seen: list[dict[str, Any]] = []
+    lock = threading.Lock()
+
+    class _Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _answer(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            with lock:
+                seen.append({"method": self.command, "path": self.path, "body": json.loads(body or b"null"),
+                             "correlation": self.headers.get("X-Correlation-ID"),
+                             "user": self.headers.get("X-User-ID")})
+            status = 402 if self.path == "/api/subscriptions" else 200
+            payload = b'{"ok": true}'
+            self.send_response(status)
+            self.send_header("X-Correlation-ID", self.headers.get("X-Correlation-ID", ""))
+            self.send_header("traceparent", f"00-{TRACE}-00f067aa0ba902b7-01")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_trace_id_comes_from_the_response_traceparent() -> None:
+    assert trace_id_of({"traceparent": f"00-{TRACE}-00f067aa0ba902b7-01"}) == TRACE
+    assert trace_id_of({"traceresponse": f"00-{TRACE.upper()}-00f067aa0ba902b7-01"}) == TRACE
+    assert trace_id_of({}) == "" and trace_id_of({"traceparent": "garbage"}) == ""
+
+
+def test_sampler_keeps_the_latest_requests_per_journey(tmp_path: Any) -> None:
+    class Response:
+        status_code = 200
+        headers = {"X-Correlation-ID": "c"}
+
+    sampler = Sampler(size=2)
+    for _ in range(5):
+        sampler.add("browse", "GET", "/api/status", "c", Response())
+    sampler.write(tmp_path / "s.json")
+    data = json.loads((tmp_path / "s.json").read_text())
+    assert len(data["browse"]) == 2 and data["subscribe"] == []
+
+
+def test_sampled_request_knows_the_services_of_its_route() -> None:
+    assert route_services("/api/ai/generate") == ("gateway", "backend", "ai-generation", "payments")
+    assert route_services("/api/status", entry="backend") == ("backend",)
+    request = SampledRequest.from_json({"journey": "subscribe", "method": "POST", "path": "/api/subscriptions",
+                                        "correlation_id": "c", "status": 402})
+    assert not request.ok and request.services() == ("gateway", "backend", "payments")
+
+
+def test_worker_runs_weighted_journeys_with_fresh_ids(gateway: tuple[str, list[dict[str, Any]]]) -> None:
+    url, seen = gateway
+    profile = LoadProfile(users=2, spawn_rate=10, wait_min=0.05, wait_max=0.1, target="gateway",
+                          journeys=(("browse", 1), ("subscribe", 1), ("register", 0)))
+    with LoadRun(profile, url, sample_size=5) as load:
+        deadline = time.monotonic() + 20
+        while len(load.sample()) < 6 and time.monotonic() < deadline:
+            time.sleep(0.3)
+        sample = load.sample()
+        stats = load.stop()
+    paths = {s["path"] for s in seen}
+    assert paths == {"/api/status", "/api/jobs", "/api/subscriptions"}  # register has weight 0
+    correlations = [s["correlation"] for s in seen]
+    assert all(correlations) and len(set(correlations)) == len(correlations)
+    assert all(s["user"] and s["user"].startswith("user-") for s in seen)
+    assert {s["body"]["plan_type"] for s in seen if s["path"] == "/api/subscriptions"} <= {"basic", "premium"}
+    assert {r.journey for r in sample} == {"browse", "subscribe"}
+    assert all(r.trace_id == TRACE and r.correlation_id in correlations for r in sample)
+    assert len([r for r in sample if r.journey == "browse"]) <= 5
+    assert stats["requests"] > 0 and stats["failures"] == 0  # a 402 decline is a business outcome
+    assert set(stats["journeys"]) == {"browse", "subscribe"}

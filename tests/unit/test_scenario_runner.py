@@ -1,0 +1,151 @@
+"""A whole scenario run on fakes (Prometheus and sink over HTTP, services in memory): phases in order,
+deadlines recorded, rollback on failure too, stack-dependent checks before anything is injected."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.clients import PromClient, SinkClient
+from harness.config import load_source
+from harness.errors import ConfigError, ExpectationFailed
+from harness.render import RenderedConfig, render
+from harness.scenario import load_scenario
+from harness.scenario.runner import ScenarioRunner
+from harness.settings import Settings, project_root
+from tests.unit.fake_http import FakePrometheus, FakeSink, alert, labels, rule, serve
+
+SCENARIO = """
+name: unit
+steady_state: {hold: 0s}
+method: [{fault: http_errors, service: backend, with: {rate: 0.2}}]
+expect:
+  alerts:
+    - {name: HighErrorRate, receiver: critical-alerts, labels: {severity: critical, service: backend}, within: 3s}
+  notifications:
+    - {receiver: critical-alerts, email: {subject: "[CRITICAL] HighErrorRate"}, one_per_group: true, within: 3s}
+recovery: {within: 3s}
+"""
+FIRING = labels("HighErrorRate", severity="critical", service="backend")
+
+
+class Service:
+    def __init__(self, name: str, stack: Stack) -> None:
+        self.name, self.stack = name, stack
+
+    def set_fault(self, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+        self.stack.calls.append(f"set {self.name} {name}")
+        if self.stack.alert_follows:
+            self.stack.prom.rules = [rule("HighErrorRate", "firing", [alert("HighErrorRate", "firing",
+                                                                            severity="critical", service="backend")])]
+            self.stack.fake_sink.tap("critical-alerts", "firing", FIRING)
+            self.stack.fake_sink.add("email", subject="[CRITICAL] HighErrorRate", rcpt_tos=["devops@recoloca.ai"])
+        return {"service": self.name, "faults": {name: spec}}
+
+    def clear_fault(self, name: str | None = None) -> dict[str, Any]:
+        self.stack.calls.append(f"clear {self.name}")
+        if self.stack.prom.rules:
+            self.stack.prom.rules = [rule("HighErrorRate", "inactive")]
+            self.stack.fake_sink.tap("critical-alerts", "resolved", FIRING)
+        return {}
+
+
+class Stack:
+    """The StackApi the runner needs, on fakes."""
+
+    def __init__(self, prom: FakePrometheus, prom_url: str, sink: FakeSink, sink_url: str, tmp: Path) -> None:
+        self.prom, self.fake_sink = prom, sink
+        self.prometheus, self.sink = PromClient(prom_url), SinkClient(sink_url)
+        self.settings = Settings.from_env(env={}).validated(slack_seconds=1.0)
+        self.config = render(load_source(project_root() / "stack"), 0.1, tmp)
+        self.calls: list[str] = []
+        self.components = {"gateway", "backend", "payments", "prometheus"}
+        self.alert_follows = True
+
+    def has(self, component: str) -> bool:
+        return component in self.components
+
+    def service(self, name: str) -> Service:
+        return Service(name, self)
+
+    def url(self, component: str) -> str:
+        raise AssertionError("no load in these scenarios")
+
+    def heal(self, name: str) -> None:
+        self.calls.append(f"heal {name}")
+
+    def reset(self) -> None:
+        self.calls.append("reset")
+        self.fake_sink.records.clear()
+
+    def rendered(self) -> RenderedConfig:
+        return self.config
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    prom, sink = FakePrometheus(), FakeSink()
+    prom.rules = [rule("HighErrorRate", "inactive")]
+    with serve(prom.routes()) as prom_url, serve(sink.routes()) as sink_url:
+        yield Stack(prom, prom_url, sink, sink_url, tmp_path / "rendered")
+
+
+def _scenario(tmp_path: Path, text: str = SCENARIO) -> Any:
+    path = tmp_path / "unit.yaml"
+    path.write_text(text)
+    return load_scenario(path)
+
+
+def test_phases_run_in_order_and_record_their_deadlines(stack: Stack, tmp_path: Path) -> None:
+    result = ScenarioRunner(stack, log=lambda line: None).run(_scenario(tmp_path))  # type: ignore[arg-type]
+    assert stack.calls == ["reset", "set backend http_errors", "clear backend"]
+    assert [f.labels["service"] for f in result.fired] == ["backend"]
+    assert result.resolved["HighErrorRate{service=backend,severity=critical}"]["bound_s"] == 3
+    assert set(result.bounds) == {"HighErrorRate{service=backend,severity=critical} fires",
+                                  "notifications of critical-alerts",
+                                  "HighErrorRate{service=backend,severity=critical} resolves"}
+    summary = result.summary()
+    assert summary["bounds"]["notifications of critical-alerts"]["explain"] == "3.0s = within (set in scenario) 3s"
+    assert [e["action"] for e in summary["faults"]] == ["injected"]
+
+
+def test_rollback_runs_when_an_expectation_fails(stack: Stack, tmp_path: Path) -> None:
+    stack.alert_follows = False
+    with pytest.raises(ExpectationFailed, match="HighErrorRate did not reach receiver 'critical-alerts'"):
+        ScenarioRunner(stack, log=lambda line: None).run(_scenario(tmp_path))  # type: ignore[arg-type]
+    assert stack.calls[-1] == "clear backend"
+
+
+def test_unexpected_alert_fails_the_scenario(stack: Stack, tmp_path: Path) -> None:
+    def extra(name: str, spec: dict[str, Any]) -> None:
+        stack.fake_sink.tap("warning-alerts", "firing", labels("HighCPUUsage", severity="warning"))
+
+    original = Service.set_fault
+
+    def set_fault(self: Service, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+        state = original(self, name, spec)
+        extra(name, spec)
+        return state
+
+    Service.set_fault = set_fault  # type: ignore[method-assign]
+    try:
+        with pytest.raises(ExpectationFailed, match=r"unexpected alerts: notification tap->warning-alerts "
+                                                    r"\[firing\] HighCPUUsage"):
+            ScenarioRunner(stack, log=lambda line: None).run(_scenario(tmp_path))  # type: ignore[arg-type]
+    finally:
+        Service.set_fault = original  # type: ignore[method-assign]
+    assert stack.calls[-1] == "clear backend"
+
+
+def test_components_the_stack_lacks_are_config_errors_before_anything_runs(stack: Stack, tmp_path: Path) -> None:
+    text = SCENARIO.replace("service: backend, with", "service: cv-analyzer, with").replace(
+        "recovery:", "  traces: {service_graph: [[gateway, backend]]}\nrecovery:")
+    scenario = _scenario(tmp_path, text)
+    with pytest.raises(ConfigError) as failure:
+        ScenarioRunner(stack, log=lambda line: None).run(scenario)  # type: ignore[arg-type]
+    assert "method[0].service: this stack does not run 'cv-analyzer'" in str(failure.value)
+    assert "expect.traces: this stack does not run 'jaeger'" in str(failure.value)
+    assert stack.calls == []
