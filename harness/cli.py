@@ -59,8 +59,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     from harness.scenario import load_scenarios
 
     for scenario in load_scenarios(_settings(args).scenarios_dir):
-        alerts = ", ".join(f"{a.name}->{a.receiver}" for a in scenario.alerts) or "no alert"
-        print(f"{scenario.name:24} {alerts:40} {scenario.description}")
+        alerts = ", ".join(f"{a.describe()} -> {a.receiver}" for a in scenario.alerts) or "no alert fires"
+        print(f"{scenario.name:26} {alerts}\n{'':26} {scenario.description}")
     return 0
 
 

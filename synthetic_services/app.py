@@ -1,167 +1,175 @@
-"""A tiny instrumented HTTP service: routes, seed metrics, JSON logs, request ids and a fault admin API."""
+"""One instrumented service: routes, seed HTTP metrics, JSON logs, a server span per request, downstream
+calls, the fault admin API; served by the standard library's threading HTTP server."""
 
 from __future__ import annotations
 
-import json
+import contextlib
+import signal
+import threading
 import time
-import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from pathlib import Path
+from types import FrameType
 
+from opentelemetry.sdk.trace.export import SpanExporter
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from synthetic_services.faults import FaultError, FaultState
-from synthetic_services.logs import setup_logging
-from synthetic_services.metrics import SeedMetrics
+from synthetic_services import admin, context
+from synthetic_services.downstream import DownstreamError, Downstreams
+from synthetic_services.faults import FaultContext, FaultState
+from synthetic_services.faults.business import DownstreamUnavailable
+from synthetic_services.faults.request import Hang, Latency
+from synthetic_services.logs import service_logger
+from synthetic_services.metrics import HttpMetrics
+from synthetic_services.server import Handle, HttpError, Request, Response, Server, make_server
+from synthetic_services.tracing import flush, server_span, set_status, tracer_provider
 
-CORRELATION_HEADER = "X-Correlation-ID"
-
-
-@dataclass
-class Request:
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]
-    body: bytes
-    correlation_id: str
-    user_id: str | None = None
-
-    def json(self) -> Any:
-        return json.loads(self.body or b"{}")
+ANY = "*"
 
 
 @dataclass
-class Response:
-    status: int = 200
-    body: Any = field(default_factory=dict)
-    content_type: str = "application/json"
-
-    def encode(self) -> bytes:
-        if isinstance(self.body, bytes):
-            return self.body
-        return (json.dumps(self.body) if not isinstance(self.body, str) else self.body).encode()
-
-
-Handler = Callable[[Request], Response]
+class AppConfig:
+    name: str
+    version: str = "1.0.0"
+    log_file: Path | None = None
+    log_stdout: bool = True
+    downstreams: dict[str, str] = field(default_factory=dict)  # name -> base URL
+    downstream_timeout_s: float = 10.0
+    span_exporter: SpanExporter | None = None  # tests: every span, synchronously
+    env: Mapping[str, str] | None = None  # tracing settings (default: os.environ)
 
 
 class ServiceApp:
-    def __init__(self, name: str, version: str = "1.0.0", log_file: str | None = None) -> None:
-        from pathlib import Path
-
-        self.name = name
-        self.version = version
+    def __init__(self, config: AppConfig) -> None:
+        self.config = config
+        self.name = config.name
+        self.version = config.version
         self.registry = CollectorRegistry()
-        self.metrics = SeedMetrics(self.registry)
-        self.faults = FaultState()
-        self.log = setup_logging(name, version, Path(log_file) if log_file else None)
-        self.routes: dict[tuple[str, str], Handler] = {}
+        self.http_metrics = HttpMetrics(self.registry)
+        self.log = service_logger(config.name, config.version, config.log_file, config.log_stdout)
+        self.provider = tracer_provider(config.name, config.version, config.span_exporter, config.env)
+        self.tracer = self.provider.get_tracer("synthetic_services", config.version)
+        self.routes: dict[tuple[str, str], Handle] = {}
+        self.faults = FaultState(FaultContext(config.name, self.log, self.endpoints, tuple(config.downstreams)))
+        self.downstream = Downstreams(config.downstreams, self.tracer, self.faults, config.downstream_timeout_s)
+        if config.downstreams:
+            self.faults.offer("downstream_unavailable", DownstreamUnavailable)
+        self.on_close: list[Callable[[], None]] = []
+        # held around every routed request, injected latency included (backend: a pool connection)
+        self.request_scope: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext
 
-    def route(self, method: str, path: str) -> Callable[[Handler], Handler]:
-        def register(fn: Handler) -> Handler:
+    def route(self, method: str, path: str) -> Callable[[Handle], Handle]:
+        """Registers a handler; ``method`` ANY matches every method, a ``path`` ending in ``/*`` a prefix."""
+        def register(fn: Handle) -> Handle:
             self.routes[(method, path)] = fn
             return fn
         return register
 
+    def endpoints(self) -> list[str]:
+        return sorted({path for _, path in self.routes})
+
+    def match(self, method: str, path: str) -> tuple[str | None, Handle | None]:
+        for key in ((method, path), (ANY, path)):
+            if key in self.routes:
+                return path, self.routes[key]
+        for (route_method, route), handler in self.routes.items():
+            if route.endswith("/*") and path.startswith(route[:-1]) and route_method in (method, ANY):
+                return route, handler
+        return None, None
+
     def handle(self, request: Request) -> Response:
+        if request.path.startswith("/admin/"):
+            return admin.handle(self.name, self.faults, request)
+        hang = self.faults.get("hang", Hang)
+        if hang is not None:
+            hang.wait()
         if request.path == "/metrics":
             return Response(200, generate_latest(self.registry), CONTENT_TYPE_LATEST)
         if request.path == "/health":
-            return Response(200, {"status": "ok", "service": self.name})
-        if request.path.startswith("/admin/"):
-            return self._admin(request)
+            return Response(200, {"status": "ok", "service": self.name, "version": self.version})
         return self._instrumented(request)
 
     def _instrumented(self, request: Request) -> Response:
-        handler = self.routes.get((request.method, request.path))
-        endpoint = request.path if handler else "unmatched"
+        route, handler = self.match(request.method, request.path)
+        endpoint = route or "unmatched"
         started = time.perf_counter()
-        self.metrics.active.inc()
-        try:
-            failure = self.faults.error_status(endpoint) if handler else None
-            if handler is None:
-                response = Response(404, {"error": "not found"})
-            elif failure is not None:
-                response = Response(failure, {"error": "injected fault", "fault": "http_errors"})
-            else:
-                response = self._call(handler, request)
-        finally:
-            self.metrics.active.dec()
-        elapsed = time.perf_counter() - started
-        self.metrics.requests.labels(request.method, endpoint, str(response.status)).inc()
-        self.metrics.duration.labels(request.method, endpoint).observe(elapsed)
-        self._access_log(request, endpoint, response.status, elapsed)
+        ctx = context.RequestContext(request.correlation_id, request.user_id)
+        with context.bound(ctx), server_span(self.tracer, request.method, endpoint, request.path,
+                                             request.headers) as span:
+            response = self._respond(request, endpoint, handler)
+            elapsed = time.perf_counter() - started
+            set_status(span, response.status, server=True)
+            self.http_metrics.requests.labels(request.method, endpoint, str(response.status)).inc()
+            self.http_metrics.duration.labels(request.method, endpoint).observe(elapsed)
+            level = 40 if response.status >= 500 else 30 if response.status >= 400 else 20
+            self.log.log(level, "API request", extra={
+                "event": "api_request", "method": request.method, "endpoint": endpoint,
+                "status_code": response.status, "duration_ms": round(elapsed * 1000, 3)})
         return response
 
-    def _call(self, handler: Handler, request: Request) -> Response:
+    def _respond(self, request: Request, endpoint: str, handler: Handle | None) -> Response:
+        self.http_metrics.active.inc()
         try:
-            return handler(request)
+            with self.request_scope() if handler is not None else contextlib.nullcontext():
+                return self._run(request, endpoint, handler)
+        except HttpError as exc:
+            return Response(exc.status, {"error": exc.message})
+        except DownstreamError as exc:
+            self.log.error(f"downstream {exc.name} failed", extra={
+                "event": "error", "error_type": "DownstreamError", "error_message": str(exc), "downstream": exc.name})
+            return Response(502, {"error": "downstream failure", "downstream": exc.name, "reason": exc.reason})
         except Exception as exc:
-            self.log.error("unhandled error", exc_info=exc,
-                           extra={"request_id": request.correlation_id, "correlation_id": request.correlation_id})
+            self.log.error("unhandled error", exc_info=exc, extra={
+                "event": "error", "error_type": type(exc).__name__, "error_message": str(exc)})
             return Response(500, {"error": type(exc).__name__})
+        finally:
+            self.http_metrics.active.dec()
 
-    def _access_log(self, request: Request, endpoint: str, status: int, elapsed: float) -> None:
-        level = 40 if status >= 500 else 30 if status >= 400 else 20
-        self.log.log(level, "API request", extra={
-            "event": "api_request", "request_id": request.correlation_id,
-            "correlation_id": request.correlation_id, "user_id": request.user_id, "method": request.method,
-            "endpoint": endpoint, "status_code": status, "duration_ms": round(elapsed * 1000, 3)})
+    def _run(self, request: Request, endpoint: str, handler: Handle | None) -> Response:
+        latency = self.faults.get("latency", Latency)
+        if latency is not None:
+            latency.delay(endpoint)
+        if handler is None:
+            return Response(404, {"error": f"no route {request.method} {request.path}"})
+        failure = self.faults.error_status(endpoint)
+        if failure is not None:
+            return Response(failure, {"error": "injected fault", "fault": "http_errors"})
+        return handler(request)
 
-    def _admin(self, request: Request) -> Response:
-        parts = request.path.strip("/").split("/")  # admin, faults[, name]
-        if parts[:2] != ["admin", "faults"] or len(parts) > 3:
-            return Response(404, {"error": f"no admin endpoint {request.path}"})
-        name = parts[2] if len(parts) == 3 else None
-        try:
-            if request.method == "GET":
-                state = self.faults.describe()
-            elif request.method in ("PUT", "POST") and name:
-                state = self.faults.set(name, request.json())
-            elif request.method == "DELETE":
-                state = self.faults.clear(name)
-            else:
-                return Response(405, {"error": f"{request.method} {request.path} is not allowed"})
-        except (FaultError, json.JSONDecodeError) as exc:
-            return Response(400, {"error": str(exc)})
-        self.log.warning("fault state changed", extra={"event": "fault_change", "faults": state})
-        return Response(200, {"service": self.name, "faults": state})
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> Server:
+        """Serves in a background thread (tests, embedding); stop with ``server.shutdown()`` and ``close()``."""
+        server = make_server(host, port, self.handle)
+        threading.Thread(target=server.serve_forever, args=(0.1,), name=f"{self.name}-http", daemon=True).start()
+        self._started(server)
+        return server
 
     def serve(self, host: str, port: int) -> None:
-        server = ThreadingHTTPServer((host, port), _handler_class(self))
-        server.daemon_threads = True
-        self.log.info("service started", extra={"event": "startup", "port": port})
-        server.serve_forever()
+        """Serves until SIGTERM/SIGINT, then clears the faults and flushes the spans."""
+        server = make_server(host, port, self.handle)
+        signal.signal(signal.SIGTERM, _exit_on_signal)
+        self._started(server)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.log.info("service stopping", extra={"event": "shutdown"})
+            server.server_close()
+            self.close()
+
+    def _started(self, server: Server) -> None:
+        self.log.info("service started", extra={
+            "event": "startup", "port": server.port, "downstreams": self.config.downstreams,
+            "faults_offered": self.faults.offered})
+
+    def close(self) -> None:
+        self.faults.clear()
+        for hook in self.on_close:
+            hook()
+        flush(self.provider)
 
 
-def _handler_class(app: ServiceApp) -> type[BaseHTTPRequestHandler]:
-    class _Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def _serve(self) -> None:
-            url = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            request = Request(
-                method=self.command, path=url.path, query=parse_qs(url.query),
-                headers={k.lower(): v for k, v in self.headers.items()}, body=self.rfile.read(length),
-                correlation_id=self.headers.get(CORRELATION_HEADER) or str(uuid.uuid4()),
-                user_id=self.headers.get("X-User-ID"))
-            response = app.handle(request)
-            payload = response.encode()
-            self.send_response(response.status)
-            self.send_header("Content-Type", response.content_type)
-            self.send_header("Content-Length", str(len(payload)))
-            self.send_header(CORRELATION_HEADER, request.correlation_id)
-            self.end_headers()
-            self.wfile.write(payload)
-
-        do_GET = do_POST = do_PUT = do_DELETE = _serve
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return
-
-    return _Handler
+def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)

@@ -1,40 +1,115 @@
-"""The web/API backend of the modelled platform (seed job 'recoloca-backend')."""
+"""backend: the web/API backend (seed job recoloca-backend). Every routed request holds a database pool
+connection while it runs (injected latency included); CV and AI work goes to cv-analyzer and ai-generation,
+subscriptions are charged at payments."""
 
 from __future__ import annotations
 
 import random
 import time
+import uuid
+from collections.abc import Callable
+from typing import Any
 
-from synthetic_services.app import Request, Response, ServiceApp
+from synthetic_services import labels
+from synthetic_services.app import ServiceApp
+from synthetic_services.dbpool import ConnectionPool
+from synthetic_services.downstream import DownstreamResponse
+from synthetic_services.faults.business import PoolSaturation
+from synthetic_services.metrics import BackendMetrics
+from synthetic_services.server import HttpError, Request, Response
+
+API_ROUTES = (("GET", "/api/status"), ("GET", "/api/jobs"), ("POST", "/api/auth/register"),
+              ("POST", "/api/auth/login"), ("POST", "/api/cv/analyze"), ("POST", "/api/cv/improve"),
+              ("POST", "/api/ai/generate"), ("POST", "/api/subscriptions"))
+PLAN_PRICES = {"free": 0.0, "basic": 9.99, "premium": 19.99, "enterprise": 99.0, "other": 19.99}
+QUERY_S = (0.001, 0.004)
+CACHE_HIT_RATE = 0.8
 
 
-def build(app: ServiceApp) -> ServiceApp:
-    @app.route("GET", "/api/status")
-    def status(request: Request) -> Response:
-        return Response(200, {"service": app.name, "status": "ok"})
+def relay(answer: DownstreamResponse) -> Response:
+    return Response(answer.status, answer.body, answer.content_type or "application/json")
 
-    @app.route("POST", "/api/auth/register")
-    def register(request: Request) -> Response:
+
+def _query() -> None:
+    time.sleep(random.uniform(*QUERY_S))
+
+
+class Backend:
+    def __init__(self, app: ServiceApp) -> None:
+        self.app = app
+        self.pool = ConnectionPool()
+        self.metrics = BackendMetrics(app.registry, lambda: self.pool.in_use)
+        app.faults.offer("db_pool_saturation", lambda raw, ctx: PoolSaturation(raw, ctx, self.pool))
+        handlers: dict[str, Callable[[Request], Response]] = {
+            "/api/status": self.status, "/api/jobs": self.jobs, "/api/auth/register": self.register,
+            "/api/auth/login": self.login, "/api/cv/analyze": self.cv_analyze, "/api/cv/improve": self.cv_improve,
+            "/api/ai/generate": self.ai_generate, "/api/subscriptions": self.subscribe}
+        for method, path in API_ROUTES:
+            app.route(method, path)(handlers[path])
+        app.request_scope = self.pool.connection
+
+    def status(self, request: Request) -> Response:
+        _query()
+        return Response(200, {"service": self.app.name, "status": "ok", "version": self.app.version})
+
+    def jobs(self, request: Request) -> Response:
+        hit = random.random() < CACHE_HIT_RATE
+        self.metrics.redis_ops.labels("get", "hit" if hit else "miss").inc()
+        if not hit:
+            _query()
+            self.metrics.redis_ops.labels("set", "success").inc()
+        return Response(200, {"jobs": [{"id": i, "title": f"job {i}"} for i in range(5)], "cached": hit})
+
+    def register(self, request: Request) -> Response:
         body = request.json()
-        plan = body.get("plan_type", "free")
-        app.metrics.registrations.labels(body.get("source", "web"), plan).inc()
-        app.log.info("user registered", extra={"event": "auth_register", "user_id": body.get("user_id"),
-                                               "request_id": request.correlation_id,
-                                               "correlation_id": request.correlation_id, "plan_type": plan})
-        return Response(201, {"registered": True})
+        source = labels.choice(body.get("source"), labels.SOURCES, "web")
+        plan = labels.choice(body.get("plan_type"), labels.PLAN_TYPES, "free")
+        user_id = str(body.get("user_id") or request.user_id or f"user-{uuid.uuid4().hex[:12]}")
+        _query()
+        self.metrics.registrations.labels(source, plan).inc()
+        self.app.log.info("user registered", extra={"event": "user_registered", "user_id": user_id,
+                                                    "source": source, "plan_type": plan})
+        return Response(201, {"user_id": user_id, "plan_type": plan})
 
-    @app.route("POST", "/api/cv/analyze")
-    def analyze(request: Request) -> Response:
-        started = time.perf_counter()
-        time.sleep(random.uniform(0.005, 0.02))
-        elapsed = time.perf_counter() - started
-        app.metrics.cv_analyses.labels("success", request.json().get("user_type", "free")).inc()
-        app.metrics.cv_duration.observe(elapsed)
-        return Response(200, {"score": random.randint(50, 99), "processing_time_ms": round(elapsed * 1000, 1)})
+    def login(self, request: Request) -> Response:
+        given = request.json().get("user_id") or request.user_id
+        user_id = str(given) if given else None
+        outcome = "success" if user_id else "failure"
+        _query()
+        self.metrics.redis_ops.labels("set", "success" if user_id else "skipped").inc()
+        self.app.log.log(20 if user_id else 30, f"login {outcome}", extra={
+            "event": "auth_attempt", "outcome": outcome, "user_id": user_id})
+        if not user_id:
+            raise HttpError(401, "user_id: required to log in")
+        return Response(200, {"user_id": user_id, "token": uuid.uuid4().hex})
 
-    @app.route("GET", "/api/jobs")
-    def jobs(request: Request) -> Response:
-        app.metrics.redis_ops.labels("get", "hit").inc()
-        return Response(200, {"jobs": [{"id": i, "title": f"job {i}"} for i in range(5)]})
+    def cv_analyze(self, request: Request) -> Response:
+        return relay(self.app.downstream.call("cv-analyzer", "POST", "/analyze", request.json()))
 
-    return app
+    def cv_improve(self, request: Request) -> Response:
+        body = request.json()
+        analysis = self.app.downstream.call("cv-analyzer", "POST", "/analyze", body)
+        generation = self.app.downstream.call("ai-generation", "POST", "/generate", {
+            "model": body.get("model", "cv-improver"), "prompt": body.get("prompt", "improve my CV")})
+        status = generation.status if generation.status >= 400 else 200
+        return Response(status, {"analysis": analysis.json(), "generation": generation.json()})
+
+    def ai_generate(self, request: Request) -> Response:
+        return relay(self.app.downstream.call("ai-generation", "POST", "/generate", request.json()))
+
+    def subscribe(self, request: Request) -> Response:
+        plan = labels.choice(request.json().get("plan_type"), labels.PLAN_TYPES, "premium")
+        charge = self.app.downstream.call("payments", "POST", "/charge", {
+            "amount": PLAN_PRICES[plan], "currency": "EUR", "purpose": "subscription", "user_id": request.user_id})
+        event = "created" if charge.status < 400 else "payment_failed"
+        self.metrics.subscriptions.labels(event, plan).inc()
+        details: dict[str, Any] = charge.json()
+        self.app.log.log(20 if event == "created" else 30, f"subscription {event}", extra={
+            "event": "subscription", "event_type": event, "plan_type": plan, "status": details.get("status"),
+            "reason": details.get("reason")})
+        return Response(201 if event == "created" else charge.status, {"subscription": event, "plan_type": plan,
+                                                                        "payment": details})
+
+
+def install(app: ServiceApp) -> None:
+    Backend(app)

@@ -1,77 +1,97 @@
-"""Runtime-switchable, reversible faults of one service. Each fault reports its state."""
+"""Runtime-switchable, reversible faults of one service. Each fault reports its state; clearing all of them
+restores the healthy state."""
 
 from __future__ import annotations
 
+import json
 import threading
-from dataclasses import asdict, dataclass
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
+from synthetic_services.faults.base import Builder, Fault, FaultContext
+from synthetic_services.faults.cpu import CpuBurn
+from synthetic_services.faults.memory import MemoryGrowth
+from synthetic_services.faults.request import Crash, Hang, HttpErrors, Latency
+from synthetic_services.faults.spec import FaultError
 
-class FaultError(ValueError):
-    """A fault request that cannot be applied; the message names the field."""
+__all__ = ["COMMON", "Fault", "FaultContext", "FaultError", "FaultState"]
 
-
-@dataclass
-class HttpErrors:
-    rate: float
-    status: int = 500
-    endpoint: str | None = None  # None: every endpoint
-    _seen: int = 0
-
-    def hit(self, endpoint: str) -> int | None:
-        """Status to fail this request with, or None. Deterministic: exactly ``rate`` of the requests."""
-        if self.endpoint and endpoint != self.endpoint:
-            return None
-        before = int(self._seen * self.rate)
-        self._seen += 1
-        return self.status if int(self._seen * self.rate) > before else None
-
-
-def _http_errors(spec: dict[str, Any]) -> HttpErrors:
-    rate = spec.get("rate")
-    if not isinstance(rate, int | float) or not 0 < rate <= 1:
-        raise FaultError(f"http_errors.rate: expected a number in (0, 1], got {rate!r}")
-    status = spec.get("status", 500)
-    if not isinstance(status, int) or not 400 <= status <= 599:
-        raise FaultError(f"http_errors.status: expected an HTTP error status 400..599, got {status!r}")
-    return HttpErrors(rate=float(rate), status=status, endpoint=spec.get("endpoint"))
+COMMON: dict[str, Builder] = {"http_errors": HttpErrors, "latency": Latency, "crash": Crash, "hang": Hang,
+                              "cpu_burn": CpuBurn, "memory_growth": MemoryGrowth}
+F = TypeVar("F")
 
 
 class FaultState:
-    """Thread-safe registry of the active faults of one service."""
+    """The faults one service offers and the ones active now. Thread-safe; reads on the request path take no
+    lock."""
 
-    builders = {"http_errors": _http_errors}
+    def __init__(self, ctx: FaultContext | None = None, builders: Mapping[str, Builder] | None = None) -> None:
+        self.ctx = ctx or FaultContext(service="service")
+        self._builders: dict[str, Builder] = dict(COMMON if builders is None else builders)
+        self._active: dict[str, Fault] = {}
+        self._admin = threading.Lock()
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._active: dict[str, Any] = {}
+    def offer(self, name: str, builder: Builder) -> None:
+        self._builders[name] = builder
 
-    def set(self, name: str, spec: dict[str, Any]) -> dict[str, Any]:
-        if name not in self.builders:
-            raise FaultError(f"unknown fault {name!r}; known: {', '.join(sorted(self.builders))}")
-        fault = self.builders[name](spec)
-        with self._lock:
+    @property
+    def offered(self) -> list[str]:
+        return sorted(self._builders)
+
+    def _check(self, name: str) -> Builder:
+        if name not in self._builders:
+            raise FaultError(f"fault {name!r} is not offered by {self.ctx.service}; "
+                             f"offered: {', '.join(self.offered)}")
+        return self._builders[name]
+
+    def set(self, name: str, spec: Any) -> dict[str, Any]:
+        fault = self._check(name)(spec, self.ctx)  # validates the spec before anything changes
+        with self._admin:
+            old = self._active.pop(name, None)
+            if old is not None:
+                old.stop()
+            try:
+                fault.start()
+            except BaseException:
+                fault.stop()  # release whatever it got before failing
+                raise
             self._active[name] = fault
+        self._log("set", name, fault.state())
         return self.describe()
 
     def clear(self, name: str | None = None) -> dict[str, Any]:
-        with self._lock:
-            if name is None:
-                self._active.clear()
-            else:
-                self._active.pop(name, None)
+        if name is not None:
+            self._check(name)
+        with self._admin:
+            names = list(self._active) if name is None else [name]
+            stopped = [(n, self._active.pop(n)) for n in names if n in self._active]
+            for _, fault in stopped:
+                fault.stop()
+        for fault_name, _ in stopped:
+            self._log("clear", fault_name, {})
         return self.describe()
 
-    def get(self, name: str) -> Any:
-        with self._lock:
-            return self._active.get(name)
+    def get(self, name: str, kind: type[F]) -> F | None:
+        """The active fault ``name`` if it is a ``kind``, else None."""
+        fault = self._active.get(name)
+        if fault is None or not fault.active or not isinstance(fault, kind):
+            return None
+        return fault
 
     def describe(self) -> dict[str, Any]:
-        with self._lock:
-            return {name: {k: v for k, v in asdict(f).items() if not k.startswith("_")}
-                    for name, f in self._active.items()}
+        with self._admin:
+            ended = [name for name, fault in self._active.items() if not fault.active]
+            for name in ended:
+                self._active.pop(name).stop()
+            current = dict(self._active)
+        for name in ended:
+            self._log("expired", name, {})
+        return {name: fault.state() for name, fault in current.items()}
 
     def error_status(self, endpoint: str) -> int | None:
-        with self._lock:
-            fault = self._active.get("http_errors")
-            return fault.hit(endpoint) if fault else None
+        fault = self.get("http_errors", HttpErrors)
+        return fault.hit(endpoint) if fault else None
+
+    def _log(self, action: str, name: str, state: dict[str, Any]) -> None:
+        self.ctx.log.warning(f"fault {name} {action}", extra={
+            "event": "fault_change", "fault": name, "action": action, "fault_state": json.dumps(state)})
