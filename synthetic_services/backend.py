@@ -30,8 +30,6 @@ def relay(answer: DownstreamResponse) -> Response:
     return Response(answer.status, answer.body, answer.content_type or "application/json")
 
 
-def _query() -> None:
-    time.sleep(random.uniform(*QUERY_S))
 
 
 class Backend:
@@ -48,15 +46,20 @@ class Backend:
             app.route(method, path)(handlers[path])
         app.request_scope = self.pool.connection
 
+    def _query(self, operation: str) -> None:
+        """One (simulated) database query on the request's pool connection."""
+        time.sleep(random.uniform(*QUERY_S))
+        self.metrics.db_queries.labels(operation).inc()
+
     def status(self, request: Request) -> Response:
-        _query()
+        self._query("select")
         return Response(200, {"service": self.app.name, "status": "ok", "version": self.app.version})
 
     def jobs(self, request: Request) -> Response:
         hit = random.random() < CACHE_HIT_RATE
         self.metrics.redis_ops.labels("get", "hit" if hit else "miss").inc()
         if not hit:
-            _query()
+            self._query("select")
             self.metrics.redis_ops.labels("set", "success").inc()
         return Response(200, {"jobs": [{"id": i, "title": f"job {i}"} for i in range(5)], "cached": hit})
 
@@ -65,7 +68,7 @@ class Backend:
         source = labels.choice(body.get("source"), labels.SOURCES, "web")
         plan = labels.choice(body.get("plan_type"), labels.PLAN_TYPES, "free")
         user_id = str(body.get("user_id") or request.user_id or f"user-{uuid.uuid4().hex[:12]}")
-        _query()
+        self._query("insert")
         self.metrics.registrations.labels(source, plan).inc()
         self.app.log.info("user registered", extra={"event": "user_registered", "user_id": user_id,
                                                     "source": source, "plan_type": plan})
@@ -75,7 +78,7 @@ class Backend:
         given = request.json().get("user_id") or request.user_id
         user_id = str(given) if given else None
         outcome = "success" if user_id else "failure"
-        _query()
+        self._query("update")
         self.metrics.redis_ops.labels("set", "success" if user_id else "skipped").inc()
         self.app.log.log(20 if user_id else 30, f"login {outcome}", extra={
             "event": "auth_attempt", "outcome": outcome, "user_id": user_id})

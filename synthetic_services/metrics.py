@@ -33,6 +33,7 @@ class BackendMetrics:
         self.db_connections = Gauge("database_connections_active", "Active database connections",
                                     registry=registry)
         self.db_connections.set_function(connections)
+        self.db_queries = Counter("database_queries_total", "Database queries run", ["operation"], registry=registry)
         self.redis_ops = Counter("redis_operations_total", "Redis operations", ["operation", "status"],
                                  registry=registry)
 
