@@ -146,6 +146,17 @@ def cmd_reap(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compose(args: argparse.Namespace) -> int:
+    from harness.compose import CONFIG_SUBDIR, write_compose
+    from harness.settings import project_root
+
+    settings = _settings(args)
+    out = Path(args.out) if args.out else project_root()
+    target = write_compose(settings, out)
+    print(f"wrote {target} (full stack, time factor {settings.time_factor:g}); its config is in {out / CONFIG_SUBDIR}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="obsdrill", description=__doc__)
     common = argparse.ArgumentParser(add_help=False)
@@ -180,6 +191,10 @@ def build_parser() -> argparse.ArgumentParser:
     reap = sub.add_parser("reap", parents=[common], help="remove what killed runs left")
     reap.add_argument("--all", action="store_true", help="remove every obsdrill container/network/volume")
     reap.set_defaults(fn=cmd_reap)
+    compose = sub.add_parser("compose", parents=[common],
+                             help="write docker-compose.yml (full stack) and the config it mounts (reports/compose/)")
+    compose.add_argument("--out", help="dir for docker-compose.yml and reports/compose/ (default: the repository root)")
+    compose.set_defaults(fn=cmd_compose)
     return parser
 
 

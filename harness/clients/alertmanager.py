@@ -24,3 +24,9 @@ class AlertmanagerClient:
         response = requests.get(f"{self.url}/api/v2/status", timeout=10)
         response.raise_for_status()
         return dict(response.json())
+
+    def ready(self) -> bool:
+        try:
+            return requests.get(f"{self.url}/-/ready", timeout=3).status_code == 200
+        except requests.RequestException:
+            return False

@@ -101,4 +101,7 @@ class PromClient:
         return list(self._get("/api/v1/targets")["activeTargets"])
 
     def ready(self) -> bool:
-        return requests.get(f"{self.url}/-/ready", timeout=3).status_code == 200
+        try:
+            return requests.get(f"{self.url}/-/ready", timeout=3).status_code == 200
+        except requests.RequestException:
+            return False

@@ -66,3 +66,9 @@ def test_grafana_is_provisioned_or_reported_unavailable(obsdrill: Obsdrill) -> N
     grafana = GrafanaClient(stack.url("grafana"), password=GRAFANA_PASSWORD)
     assert {d["uid"] for d in grafana.datasources()} >= {"prometheus", "elasticsearch", "jaeger"}
     assert grafana.dashboard("recoloca-overview")["dashboard"]["title"] == "Recoloca.ai - Application Overview"
+
+
+def test_every_facade_reports_ready(obsdrill: Obsdrill) -> None:
+    stack = obsdrill.stack
+    assert stack.prometheus.ready() and stack.alertmanager.ready()
+    assert stack.elasticsearch.ready() and stack.jaeger.ready()
