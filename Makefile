@@ -24,9 +24,11 @@ images: runtime
 demo: setup
 	$(BIN)/obsdrill run --report
 
-# The project's tests: lint, types, unit tests and the real-stack integration tests.
+# The project's tests: lint, types, unit tests, the real-stack integration tests (pillars, platform, every
+# fault, routing, mutations, lifecycle) and the built-in acceptance suite, all on one session stack.
 test: setup lint
-	$(BIN)/python -m pytest tests --alluredir=reports/allure-results-tests --clean-alluredir
+	$(BIN)/python -m pytest tests harness/suite/test_scenarios.py --alluredir=reports/allure-results-tests \
+		--clean-alluredir --durations=15
 
 unit: $(BIN)/.installed
 	$(BIN)/python -m pytest tests/unit
@@ -34,6 +36,7 @@ unit: $(BIN)/.installed
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/obsdrill validate
 
 report: $(BIN)/.installed
 	$(BIN)/obsdrill report

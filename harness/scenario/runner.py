@@ -62,7 +62,7 @@ class ScenarioRunner:
                 self._method(scenario, watch, schedule)
                 ExpectPhase(self.stack, watch, schedule, result, load, self.log).run(scenario)
             finally:
-                self._rollback(scenario, schedule, result)
+                self._rollback(scenario, schedule, result, watch)
             self._recover(scenario, watch, result)
         except ExpectationFailed as exc:
             attach("failure with near misses", str(exc))
@@ -121,8 +121,17 @@ class ScenarioRunner:
             finally:
                 for event in schedule.events:
                     attach(f"{event['action']} {event['fault']} on {event['service']}: fault state", event)
+        if any(f.require_reached for f in scenario.method):
+            # deadlines count from the moment every such fault reported its target reached (a memory ramp
+            # can take a minute); the state history before it is kept, with negative times
+            watch.restart_clock()
+            self.log("[obsdrill]   every required fault reached its target: deadlines count from now")
 
-    def _rollback(self, scenario: Scenario, schedule: FaultSchedule, result: ScenarioResult) -> None:
+    def _rollback(self, scenario: Scenario, schedule: FaultSchedule, result: ScenarioResult,
+                  watch: AlertWatch) -> None:
+        # recovery deadlines count from the start of rollback: undoing a fault can take seconds (freeing 20 GB
+        # of memory, restarting a container) and the alert may resolve while it is still under way
+        watch.restart_clock()
         with allure.step("rollback: clear every fault, restart crashed services"):
             done = schedule.rollback(scenario.services(), scenario.rollback.heal)
             result.faults = list(schedule.events)
@@ -133,7 +142,6 @@ class ScenarioRunner:
 
     def _recover(self, scenario: Scenario, watch: AlertWatch, result: ScenarioResult) -> None:
         recovery = scenario.recovery
-        watch.restart_clock()
         if recovery.alerts_resolved:
             for exp in scenario.expect.alerts:
                 computed = bounds.resolve_bound(self.config.rule(exp.name), self.config.timing, self.slack).plus(
