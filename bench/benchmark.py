@@ -1,8 +1,12 @@
 """obsdrill benchmarks: the figures the issues ask for, measured on the machine at hand, written as JSON to
 reports/bench/ and printed as a table. Not a test: nothing here passes or fails on a number.
 
-  .venv/bin/python bench/benchmark.py images [NAME ...] [--cold]   build time per image (cold: image removed
-                                                                    first; download and Go caches kept) + size
+  .venv/bin/python bench/benchmark.py images [NAME ...] [--rebuild]
+                                                                    time to have each image + its size; --rebuild
+                                                                    removes the image first and builds it again
+                                                                    from the warm caches (downloads, Go modules and
+                                                                    build cache kept). A cold build is the first one
+                                                                    on a new machine: `make setup` prints it.
   .venv/bin/python bench/benchmark.py stack [--runs 3] [--idle 30] [--stack full|core]
                                                                     start to all-ready, peak memory while idle
   .venv/bin/python bench/benchmark.py service [--seconds 10] [--threads 8] [--path /api/status]
@@ -32,12 +36,12 @@ from harness.stack import Stack
 from harness.topology import images_for
 
 
-def bench_images(settings: Settings, names: list[str], cold: bool) -> dict[str, Any]:
+def bench_images(settings: Settings, names: list[str], rebuild: bool) -> dict[str, Any]:
     client = ensure_runtime(settings.cache_dir).client()
     recipes = load_recipes(settings.config_dir / "images")
     out = {}
     for name in names or list(images_for("full")):
-        if cold and recipes[name].base != "none":
+        if rebuild and recipes[name].base != "none":
             for image in client.images.list(name=recipes[name].repository):
                 client.images.remove(image.id, force=True)
         started = time.monotonic()
@@ -45,8 +49,8 @@ def bench_images(settings: Settings, names: list[str], cold: bool) -> dict[str, 
         seconds = time.monotonic() - started
         size = int(client.images.get(choice.image).attrs.get("Size", 0)) if choice.available else 0
         out[name] = {"seconds": round(seconds, 1), "size_mb": round(size / 1e6), "source": choice.source,
-                     "cold": cold}
-        print(f"{name:14} {'cold' if cold else 'warm'} {seconds:7.1f}s  {size / 1e6:6.0f} MB  {choice.source}")
+                     "rebuild": rebuild}
+        print(f"{name:14} {'rebuilt' if rebuild else 'present'} {seconds:7.1f}s  {size / 1e6:6.0f} MB  {choice.source}")
     return out
 
 
@@ -184,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("what", choices=["images", "stack", "service", "suite"])
     parser.add_argument("names", nargs="*")
-    parser.add_argument("--cold", action="store_true")
+    parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--idle", type=float, default=30.0)
     parser.add_argument("--stack", choices=["full", "core"], default=None)
@@ -195,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings.from_env(stack_mode=args.stack)
     if args.what == "images":
-        result: Any = bench_images(settings, args.names, args.cold)
+        result: Any = bench_images(settings, args.names, args.rebuild)
     elif args.what == "stack":
         result = bench_stack(settings, args.runs, args.idle)
     elif args.what == "service":

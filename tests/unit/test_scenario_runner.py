@@ -147,5 +147,16 @@ def test_components_the_stack_lacks_are_config_errors_before_anything_runs(stack
     with pytest.raises(ConfigError) as failure:
         ScenarioRunner(stack, log=lambda line: None).run(scenario)  # type: ignore[arg-type]
     assert "method[0].service: this stack does not run 'cv-analyzer'" in str(failure.value)
-    assert "expect.traces: this stack does not run 'jaeger'" in str(failure.value)
     assert stack.calls == []
+
+
+def test_log_and_trace_checks_a_core_stack_cannot_make_are_left_out_and_said(stack: Stack, tmp_path: Path) -> None:
+    text = SCENARIO.replace("recovery:", "  traces: {service_graph: [[gateway, backend]]}\n"
+                                         "  logs: {correlated: true}\nrecovery:")
+    scenario = _scenario(tmp_path, text)
+    said: list[str] = []
+    fitted = ScenarioRunner(stack, log=said.append).fitted(scenario)  # type: ignore[arg-type]
+    assert scenario.expect.traces is not None and scenario.expect.logs is not None
+    assert fitted.expect.traces is None and fitted.expect.logs is None
+    assert fitted.expect.alerts == scenario.expect.alerts and fitted.method == scenario.method
+    assert any("expect.traces not checked: this stack runs no jaeger" in line for line in said)
