@@ -5,7 +5,7 @@ names the hop that broke the join (and, with logs, the trace the callee logged t
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,11 +25,23 @@ def _seconds(within: float | Bound) -> tuple[float, str]:
     return within, ""
 
 
-def broken_hop(request: SampledRequest, trace: Trace) -> tuple[str, str] | None:
-    """The first caller -> callee hop of the request's route whose callee has no span in the trace."""
+def broken_hop(request: SampledRequest, trace: Trace,
+               called: Callable[[str], bool] = lambda _service: True) -> tuple[str, str] | None:
+    """The first hop the request really made whose callee did not join the trace: a caller's client span
+    names the callee (``peer.service``) but no span of the callee hangs under it. A hop of the route that did
+    not happen is no break (a failed AI generation charges nothing, so payments is never called); without a
+    client span, a route hop counts only if the callee was ``called`` (its logs have the request)."""
+    children: dict[str, set[str]] = {}
+    for span in trace.spans:
+        if span.parent_id is not None:
+            children.setdefault(span.parent_id, set()).add(span.service)
+    for span in trace.spans:
+        callee = str(span.tags.get("peer.service") or "")
+        if span.kind == "client" and callee and callee not in children.get(span.span_id, set()):
+            return span.service, callee
     services = set(trace.services())
     for caller, callee in route_hops(request.path, request.entry):
-        if caller in services and callee not in services:
+        if caller in services and callee not in services and called(callee):
             return caller, callee
     return None
 
@@ -71,6 +83,12 @@ class TraceJoin:
         entry = [attr(d, "trace_id") for d in docs if attr(d, "service") == request.entry]
         return next((t for t in entry + [attr(d, "trace_id") for d in docs] if t), "")
 
+    def _logged(self, request: SampledRequest, service: str) -> bool:
+        """Did ``service`` log this request (True when logs are not available to tell)?"""
+        if self.logs is None:
+            return True
+        return any(attr(d, "service") == service for d in self.logs.docs(request.correlation_id))
+
     def _callee_trace(self, request: SampledRequest, callee: str) -> str:
         if self.logs is None:
             return ""
@@ -88,7 +106,7 @@ class TraceJoin:
         if trace is None:
             return RequestTrace(request, trace_id, (), (f"Jaeger has no trace {trace_id}",))
         problems = []
-        hop = broken_hop(request, trace)
+        hop = broken_hop(request, trace, lambda service: self._logged(request, service))
         if hop is not None:
             problems.append(f"hop {hop[0]} -> {hop[1]} broke the join: trace {trace_id} has spans of "
                             f"{', '.join(trace.services())} but none of {hop[1]}{self._callee_trace(request, hop[1])}")

@@ -72,6 +72,7 @@ class ScenarioRunner:
         self.log(f"[obsdrill] scenario {scenario.name}: time factor {self.config.timing.factor}")
         self._attach_config()
         self.stack.reset()
+        self._settle()
         watch = AlertWatch(self.stack.prometheus, self.stack.sink)
         schedule = FaultSchedule(self.stack, self.log)
         load = self._load(scenario)
@@ -93,6 +94,26 @@ class ScenarioRunner:
             result.seconds = time.monotonic() - started
             attach("timings and bounds", result.summary())
         return result
+
+    def _settle(self) -> None:
+        """Alerts left over from an earlier scenario (one that failed before its recovery, say) resolve first:
+        wait, at most the longest resolve bound of the rules, until no rule is pending or firing."""
+        bound = max((bounds.resolve_bound(r, self.config.timing, self.slack).seconds for r in self.config.rules),
+                    default=0.0)
+        started = time.monotonic()
+        with allure.step(f"settle: no alert pending or firing (at most {bound:.1f}s)"):
+            while True:
+                busy = {k: v for k, v in self.stack.prometheus.rule_states().items() if v != "inactive"}
+                waited = time.monotonic() - started
+                if not busy:
+                    if waited > 1:
+                        self.log(f"[obsdrill]   waited {waited:.1f}s for alerts left over from before to resolve")
+                    return
+                if waited > bound:
+                    raise ExpectationFailed(f"the stack did not settle before the scenario: {busy} still active "
+                                            f"after {waited:.1f}s (the longest resolve bound of the rules is "
+                                            f"{bound:.1f}s); left over from an earlier scenario or run?")
+                time.sleep(1.0)
 
     def _attach_config(self) -> None:
         directory = self.config.directory

@@ -83,6 +83,29 @@ def test_broken_hop_is_the_first_callee_without_spans() -> None:
     only_front = Trace.from_json(_trace(_span("01", "gateway", None, "POST /api/cv/analyze"),
                                         _span("02", "backend", "01", "POST /api/cv/analyze")))
     assert broken_hop(CV, only_front) == ("backend", "cv-analyzer")
+    assert broken_hop(CV, only_front, called=lambda service: False) is None  # cv-analyzer never got the request
+
+
+def _client(span_id: str, service: str, parent: str, callee: str) -> dict[str, Any]:
+    span = _span(span_id, service, parent, f"POST {callee} /x")
+    span["tags"] = [{"key": "span.kind", "value": "client"}, {"key": "peer.service", "value": callee}]
+    return span
+
+
+AI = SampledRequest("ai_generation", "POST", "/api/ai/generate", "cid-2", 200, time.time() - 10)
+AI_FRONT = (_span("01", "gateway", None, "POST /api/ai/generate"), _client("02", "gateway", "01", "backend"),
+            _span("03", "backend", "02", "POST /api/ai/generate"), _client("04", "backend", "03", "ai-generation"),
+            _span("05", "ai-generation", "04", "POST /generate"))
+
+
+def test_a_hop_that_never_happened_is_no_break_but_an_unjoined_client_span_is() -> None:
+    failed_generation = Trace.from_json(_trace(*AI_FRONT))  # a failed generation charges nothing: no payments
+    assert broken_hop(AI, failed_generation, called=lambda service: False) is None
+    unjoined = Trace.from_json(_trace(*AI_FRONT, _client("06", "ai-generation", "05", "payments")))
+    assert broken_hop(AI, unjoined, called=lambda service: False) == ("ai-generation", "payments")
+    joined = Trace.from_json(_trace(*AI_FRONT, _client("06", "ai-generation", "05", "payments"),
+                                    _span("07", "payments", "06", "POST /charge")))
+    assert broken_hop(AI, joined) is None
 
 
 def test_trace_join_failure_names_the_hop_and_the_callee_trace() -> None:
