@@ -5,7 +5,7 @@ failure shows, per request, the documents found (or the closest ones) and what i
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,13 +45,16 @@ def trace_ids(docs: Sequence[LogRecord]) -> dict[str, list[str]]:
     return out
 
 
-def correlation_problems(request: SampledRequest, docs: Sequence[LogRecord]) -> list[str]:
-    """What is wrong with the log lines of one request ([] when they are correlated)."""
+def correlation_problems(request: SampledRequest, docs: Sequence[LogRecord],
+                         expected: Sequence[str] | None = None) -> list[str]:
+    """What is wrong with the log lines of one request ([] when they are correlated). ``expected``: the
+    services that must have logged it (default: every service of its route)."""
     if not docs:
         return [f"no log line carries correlation_id {request.correlation_id}"]
     problems = []
     seen = {attr(d, "service") for d in docs}
-    problems += [f"{svc} logged nothing with this correlation_id" for svc in request.services() if svc not in seen]
+    must = request.services() if expected is None else expected
+    problems += [f"{svc} logged nothing with this correlation_id" for svc in must if svc not in seen]
     by_trace = trace_ids(docs)
     if "" in by_trace:
         problems.append(f"lines without trace_id from {', '.join(by_trace.pop(''))}")
@@ -85,16 +88,24 @@ class RequestLogs:
 
 
 class LogCorrelation:
-    def __init__(self, es: EsClient, pattern: str = LOGS_PATTERN) -> None:
+    """``traced``: the services of a trace (by id) where traces are collected, None while unknown; the
+    services a request passed through must all have logged it. Without it: every service of its route (a
+    failed AI generation, which never calls payments, then needs a trace to be judged right)."""
+
+    def __init__(self, es: EsClient, pattern: str = LOGS_PATTERN,
+                 traced: Callable[[str], Sequence[str] | None] | None = None) -> None:
         self.es = es
         self.pattern = pattern
+        self.traced = traced
 
     def docs(self, correlation_id: str) -> list[LogRecord]:
         return self.es.search(field_query("correlation_id", correlation_id), self.pattern, size=200)
 
     def check(self, request: SampledRequest) -> RequestLogs:
         docs = self.docs(request.correlation_id)
-        return RequestLogs(request, tuple(docs), tuple(correlation_problems(request, docs)))
+        ids = [t for t in trace_ids(docs) if t]
+        expected = self.traced(ids[0]) if self.traced is not None and len(ids) == 1 else None
+        return RequestLogs(request, tuple(docs), tuple(correlation_problems(request, docs, expected)))
 
     def closest(self, request: SampledRequest, limit: int = 5) -> list[LogRecord]:
         """Lines of the same route logged by the services this request should have touched."""
@@ -118,11 +129,12 @@ class LogCorrelation:
 
 
 def assert_logs_correlated(es: EsClient, requests: Sequence[SampledRequest], within: float | Bound,
-                           pattern: str = LOGS_PATTERN) -> list[RequestLogs]:
+                           pattern: str = LOGS_PATTERN,
+                           traced: Callable[[str], Sequence[str] | None] | None = None) -> list[RequestLogs]:
     """Wait until the log lines of every request in ``requests`` are correlated (see module doc)."""
     if not requests:
         raise ExpectationFailed("logs: the load sampled no successful request to check")
-    checker = LogCorrelation(es, pattern)
+    checker = LogCorrelation(es, pattern, traced)
     seconds = within.seconds if isinstance(within, Bound) else within
     explained = f" (bound {within.explain()})" if isinstance(within, Bound) else ""
     latest: list[RequestLogs] = []

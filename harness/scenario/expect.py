@@ -101,13 +101,19 @@ class ExpectPhase:
     def _sample(self, count: int) -> list[SampledRequest]:
         return pick(self.load.sample(), count) if self.load else []
 
+    def _traced(self, trace_id: str) -> list[str] | None:
+        """The services of a trace in Jaeger (the ones a request passed through), None while it is not there."""
+        trace = self.stack.jaeger.trace(trace_id)
+        return trace.services() if trace is not None else None
+
     def logs_and_traces(self, scenario: Scenario) -> None:
         logs, traces = scenario.expect.logs, scenario.expect.traces
         pipeline = bounds.pipeline_bound(self.slack)
         if logs and logs.correlated:
             bound = self.result.bound("logs correlated", bounds.choose(logs.within, "expect.logs.within", pipeline))
             with allure.step(f"logs of {logs.sample} sampled requests carry their trace and correlation ids"):
-                checked = assert_logs_correlated(self.stack.elasticsearch, self._sample(logs.sample), bound)
+                checked = assert_logs_correlated(self.stack.elasticsearch, self._sample(logs.sample), bound,
+                                                 traced=self._traced if self.stack.has("jaeger") else None)
                 self.result.logs = [c.summary() for c in checked]
                 attach("log documents per sampled request", self.result.logs)
         if traces and traces.one_trace_per_request:

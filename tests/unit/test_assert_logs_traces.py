@@ -56,6 +56,13 @@ def test_missing_service_split_trace_and_bad_ids_are_named() -> None:
     assert correlation_problems(CV, []) == ["no log line carries correlation_id cid-1"]
 
 
+def test_services_the_trace_passed_through_are_the_ones_that_must_log() -> None:
+    docs = [doc("gateway", T1), doc("backend", T1)]
+    assert correlation_problems(CV, docs, expected=["gateway", "backend"]) == []  # cv-analyzer was never called
+    assert correlation_problems(CV, docs, expected=["gateway", "backend", "cv-analyzer"]) == [
+        "cv-analyzer logged nothing with this correlation_id"]
+
+
 def test_log_assertion_failure_shows_the_documents() -> None:
     es = FakeLogs([doc("gateway", T1), doc("backend", T1)])
     with pytest.raises(ExpectationFailed) as failure:
