@@ -50,13 +50,18 @@ def trace_id_of(headers: Any) -> str:
 
 
 class Sampler:
-    """The latest ``size`` requests of every journey."""
+    """The latest ``size`` requests of every journey, at most one per ``spacing`` seconds: spread over time, so
+    a busy journey's sample still holds requests old enough for their logs and spans to have arrived."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, spacing: float = 0.5) -> None:
         self.rows: dict[str, deque[dict[str, Any]]] = {name: deque(maxlen=size) for name in JOURNEYS}
+        self.spacing = spacing
 
     def add(self, journey: str, method: str, path: str, correlation_id: str, response: Any) -> None:
-        self.rows[journey].append({
+        rows = self.rows[journey]
+        if rows and time.time() - rows[-1]["at"] < self.spacing:
+            return
+        rows.append({
             "journey": journey, "method": method, "path": path, "at": time.time(),
             "correlation_id": response.headers.get("X-Correlation-ID") or correlation_id,
             "status": int(response.status_code or 0), "trace_id": trace_id_of(response.headers)})

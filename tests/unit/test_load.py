@@ -68,12 +68,16 @@ def test_sampler_keeps_the_latest_requests_per_journey(tmp_path: Any) -> None:
         status_code = 200
         headers = {"X-Correlation-ID": "c"}
 
-    sampler = Sampler(size=2)
+    sampler = Sampler(size=2, spacing=0.0)
     for _ in range(5):
         sampler.add("browse", "GET", "/api/status", "c", Response())
     sampler.write(tmp_path / "s.json")
     data = json.loads((tmp_path / "s.json").read_text())
     assert len(data["browse"]) == 2 and data["subscribe"] == []
+    spread = Sampler(size=20, spacing=60.0)  # a busy journey is sampled at most once per `spacing`
+    for _ in range(5):
+        spread.add("browse", "GET", "/api/status", "c", Response())
+    assert len(spread.rows["browse"]) == 1
 
 
 def test_sampled_request_knows_the_services_of_its_route() -> None:
