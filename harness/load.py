@@ -142,7 +142,8 @@ class LoadRun:
         self._dir.cleanup()
 
     def __enter__(self) -> LoadRun:
-        return self.start()
+        """Starts the worker unless it runs already (``Obsdrill.load()`` hands out a started one)."""
+        return self if self._proc is not None else self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.close()

@@ -10,6 +10,7 @@ every second); one JSON line of stats is printed when the worker stops.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -119,7 +120,8 @@ def _every_second(sampler: Sampler, path: Path | None, runner: Any, parent: int)
 
     while os.getppid() == parent:
         if path is not None:
-            sampler.write(path)
+            with contextlib.suppress(OSError):  # the sample dir may be gone (harness stopping us): keep watching
+                sampler.write(path)
         gevent.sleep(1)
     runner.quit()
 

@@ -109,3 +109,15 @@ def test_worker_runs_weighted_journeys_with_fresh_ids(gateway: tuple[str, list[d
     assert len([r for r in sample if r.journey == "browse"]) <= 5
     assert stats["requests"] > 0 and stats["failures"] == 0  # a 402 decline is a business outcome
     assert set(stats["journeys"]) == {"browse", "subscribe"}
+
+
+def test_a_started_load_used_as_a_context_manager_is_one_worker(gateway: tuple[str, list[dict[str, Any]]]) -> None:
+    url, _ = gateway
+    profile = LoadProfile(users=1, spawn_rate=10, wait_min=0.1, wait_max=0.2, target="gateway",
+                          journeys=(("browse", 1),))
+    run = LoadRun(profile, url).start()  # as Obsdrill.load() hands it out
+    worker = run._proc
+    assert worker is not None
+    with run as same:
+        assert same is run and run._proc is worker  # not a second worker
+    assert worker.poll() is not None  # stopped on exit
