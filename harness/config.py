@@ -6,10 +6,12 @@ the file and the path inside it.
 
 from __future__ import annotations
 
+import glob
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import promql_parser
 import yaml
 
 from harness import durations
@@ -36,6 +38,22 @@ class AlertRule:
     def windows(self) -> list[float]:
         return durations.range_windows(self.expr)
 
+    @property
+    def constant(self) -> bool:
+        """The expression reads no series (``vector(1)``, a dead-man's switch): it is always on (or never)."""
+        try:
+            return not _reads_series(promql_parser.parse(self.expr))
+        except (ValueError, TypeError):
+            return False  # an expression that does not parse is reported by the static checks
+
+
+def _reads_series(node: Any) -> bool:
+    if type(node).__name__ in ("VectorSelector", "MatrixSelector"):
+        return True
+    children = [getattr(node, key, None) for key in ("lhs", "rhs", "expr", "param")]
+    children += list(getattr(node, "args", None) or [])
+    return any(_reads_series(child) for child in children if child is not None and not isinstance(child, str))
+
 
 @dataclass(frozen=True)
 class SourceConfig:
@@ -43,8 +61,15 @@ class SourceConfig:
 
     directory: Path
     prometheus: dict[str, Any]
-    rule_files: tuple[tuple[str, dict[str, Any]], ...]
+    rule_files: tuple[tuple[str, dict[str, Any]], ...]  # (path relative to prometheus/, document)
     alertmanager: dict[str, Any]
+    declared_background: tuple[str, ...] = ()  # obsdrill.yml: background_alerts
+
+    def background(self) -> list[str]:
+        """Alerts that are always on: declared in obsdrill.yml, or recognised (an expression with no input
+        series). They are kept out of settle and `no_other_alerts`; their heartbeat is checked instead."""
+        found = [r.name for r in self.rules() if r.constant]
+        return list(dict.fromkeys([*self.declared_background, *found]))
 
     def rules(self) -> list[AlertRule]:
         return [rule for name, doc in self.rule_files for rule in parse_rules(doc, name)]
@@ -72,18 +97,60 @@ def load_yaml(path: Path) -> dict[str, Any]:
     return doc
 
 
+def matched_files(base: Path, pattern: str, where: str) -> list[Path]:
+    """Files a config path names (relative to ``base``, or absolute; globs as Prometheus and Alertmanager
+    expand them, ``**`` not included), sorted."""
+    if not isinstance(pattern, str) or not pattern:
+        raise ConfigError(f"{where}: expected a file path or glob, got {pattern!r}")
+    full = Path(pattern) if Path(pattern).is_absolute() else base / pattern
+    return sorted(Path(p) for p in glob.glob(str(full)) if Path(p).is_file())
+
+
+def relative_name(path: Path, base: Path) -> str:
+    """Where a referenced file goes in the run dir, relative to ``base`` (its config file's dir): the same
+    relative path when it lies under ``base``, else ``external/<name>``."""
+    try:
+        return str(path.resolve().relative_to(base.resolve()))
+    except ValueError:
+        return f"external/{path.name}"
+
+
+def _rule_files(prom_path: Path, prometheus: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    out: list[tuple[str, dict[str, Any]]] = []
+    entries = prometheus.get("rule_files") or []
+    if not isinstance(entries, list):
+        raise ConfigError(f"{prom_path}: rule_files: expected a list of paths or globs")
+    for i, pattern in enumerate(entries):
+        where = f"{prom_path}: rule_files[{i}]"
+        matched = matched_files(prom_path.parent, pattern, where)
+        if not matched and not any(ch in pattern for ch in "*?["):
+            raise ConfigError(f"{where}: {pattern!r}: file not found (relative to {prom_path.parent})")
+        out += [(relative_name(p, prom_path.parent), load_yaml(p)) for p in matched]
+    return out
+
+
+def _declared_background(config_dir: Path) -> tuple[str, ...]:
+    path = config_dir / "obsdrill.yml"
+    if not path.is_file():
+        return ()
+    names = load_yaml(path).get("background_alerts") or []
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ConfigError(f"{path}: background_alerts: expected a list of alert names")
+    return tuple(names)
+
+
 def load_source(config_dir: Path) -> SourceConfig:
     prom_path = config_dir / "prometheus" / "prometheus.yml"
     prometheus = load_yaml(prom_path)
-    rule_files = []
-    for i, name in enumerate(prometheus.get("rule_files") or []):
-        if any(ch in name for ch in "*?["):
-            raise ConfigError(f"{prom_path}: rule_files[{i}]: globs are not supported, list files one by one")
-        rule_files.append((name, load_yaml(prom_path.parent / name)))
+    rule_files = _rule_files(prom_path, prometheus)
     alertmanager = load_yaml(config_dir / "alertmanager" / "alertmanager.yml")
-    source = SourceConfig(config_dir, prometheus, tuple(rule_files), alertmanager)
+    source = SourceConfig(config_dir, prometheus, tuple(rule_files), alertmanager, _declared_background(config_dir))
     _check_alertmanager(source, config_dir / "alertmanager" / "alertmanager.yml")
-    source.rules()  # validates every rule
+    rules = {r.name for r in source.rules()}  # validates every rule
+    unknown = [n for n in source.declared_background if n not in rules]
+    if unknown:
+        raise ConfigError(f"{config_dir / 'obsdrill.yml'}: background_alerts: {', '.join(unknown)} not defined "
+                          f"in the loaded rules")
     return source
 
 

@@ -12,6 +12,7 @@ import yaml
 
 from harness import durations
 from harness.config import AlertRule, SourceConfig, parse_rules
+from harness.references import carry_files, carry_templates
 
 PROM_DEFAULTS = {"scrape_interval": "1m", "scrape_timeout": "10s", "evaluation_interval": "1m"}
 AM_DEFAULTS = {"group_wait": "30s", "group_interval": "5m", "repeat_interval": "4h"}
@@ -41,6 +42,9 @@ class RenderedConfig:
     route: dict[str, Any]
     receivers: tuple[str, ...]
     rewrites: tuple[str, ...]
+    copied: tuple[str, ...] = ()  # referenced files that travelled with the config (or were stood in for)
+    background: tuple[str, ...] = ()  # always-on alerts (SourceConfig.background)
+    external_labels: tuple[tuple[str, str], ...] = ()  # added by Prometheus to every alert it sends
 
     def rule(self, name: str) -> AlertRule:
         for rule in self.rules:
@@ -55,13 +59,20 @@ def render(source: SourceConfig, factor: float, out_dir: Path, present: set[str]
     prom, prom_global = _scaled_prometheus(source.prometheus, factor)
     dropped = _drop_absent_targets(prom, present) if present is not None else []
     rule_docs = [(name, _scaled_rules(doc, factor)) for name, doc in source.rule_files]
+    if "rule_files" in prom:
+        prom["rule_files"] = [name for name, _ in rule_docs]  # globs expanded: each file named
     am, rewrites = _rewritten_alertmanager(source.alertmanager, factor)
-    (out_dir / "prometheus").mkdir(parents=True, exist_ok=True)
-    (out_dir / "alertmanager").mkdir(parents=True, exist_ok=True)
-    _dump(out_dir / "prometheus" / "prometheus.yml", prom)
+    prom_out, am_out = out_dir / "prometheus", out_dir / "alertmanager"
+    prom_out.mkdir(parents=True, exist_ok=True)
+    am_out.mkdir(parents=True, exist_ok=True)
+    copied = carry_templates(am, source.directory / "alertmanager", am_out)
+    copied += carry_files(am, source.directory / "alertmanager", am_out, "alertmanager.yml")
+    copied += carry_files(prom, source.directory / "prometheus", prom_out, "prometheus.yml")
+    _dump(prom_out / "prometheus.yml", prom)
     for name, doc in rule_docs:
-        _dump(out_dir / "prometheus" / name, doc)
-    _dump(out_dir / "alertmanager" / "alertmanager.yml", am)
+        (prom_out / name).parent.mkdir(parents=True, exist_ok=True)
+        _dump(prom_out / name, doc)
+    _dump(am_out / "alertmanager.yml", am)
     route = am["route"]
     scrape = max([durations.parse(prom_global["scrape_interval"])] + [
         durations.parse(job["scrape_interval"]) for job in prom.get("scrape_configs", [])])
@@ -72,7 +83,9 @@ def render(source: SourceConfig, factor: float, out_dir: Path, present: set[str]
         repeat_interval=durations.parse(route["repeat_interval"]))
     rules = tuple(rule for name, doc in rule_docs for rule in parse_rules(doc, name))
     receivers = tuple(r["name"] for r in am.get("receivers", []))
-    return RenderedConfig(out_dir, timing, rules, route, receivers, tuple(dropped + rewrites))
+    external = tuple(sorted((str(k), str(v)) for k, v in (prom_global.get("external_labels") or {}).items()))
+    return RenderedConfig(out_dir, timing, rules, route, receivers, tuple(dropped + rewrites), tuple(copied),
+                          tuple(source.background()), external)
 
 
 def _dump(path: Path, doc: dict[str, Any]) -> None:

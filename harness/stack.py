@@ -110,6 +110,8 @@ class Stack:
         self.log(f"[obsdrill] run {self.run_id}: {self.settings.stack_mode} stack, time factor "
                  f"{self.settings.time_factor} (scrape {self.config.timing.scrape_interval:g}s, eval "
                  f"{self.config.timing.evaluation_interval:g}s); rendered config in {self.run_dir}")
+        for note in self.config.copied:  # files the config references travel with it
+            self.log(f"[obsdrill]   {note}")
 
     def _wait_targets_up(self) -> None:
         t0 = time.monotonic()
@@ -178,7 +180,10 @@ class Stack:
 
     @property
     def alertmanager(self) -> AlertmanagerClient:
-        return AlertmanagerClient(self.url("alertmanager"))
+        from harness.components.alertmanager import CONFIG_DIR  # amtool runs in the container on this file
+
+        return AlertmanagerClient(self.url("alertmanager"), self._container("alertmanager"),
+                                  f"{CONFIG_DIR}/alertmanager.yml")
 
     @property
     def sink(self) -> SinkClient:

@@ -11,11 +11,13 @@ from typing import Any
 
 from harness.assertions.history import AlertHistory, label_key, show_labels
 from harness.assertions.metrics import near_misses
+from harness.assertions.notifications import Delivery, RoutingVerdict, judge_routing
 from harness.bounds import Bound
 from harness.clients import Notification, PromClient, SinkClient
 from harness.clients.prometheus import RuleStatus
 from harness.config import AlertRule
 from harness.errors import ExpectationFailed
+from harness.routing import Routing, names
 from harness.scenario.model import AlertExpectation
 
 
@@ -39,7 +41,10 @@ def _delivered(note: Notification, exp: AlertExpectation, status: str) -> dict[s
 
 class AlertWatch:
     def __init__(self, prom: PromClient, sink: SinkClient, history: AlertHistory | None = None,
-                 interval: float = 0.5) -> None:
+                 interval: float = 0.5, routing: Routing | None = None,
+                 background: frozenset[str] = frozenset()) -> None:
+        self.routing = routing  # Alertmanager's own routing and integration errors, for the failures
+        self.background = background  # always-on alerts: never "unexpected"
         self.prom = prom
         self.sink = sink
         self.h = history or AlertHistory()
@@ -98,14 +103,14 @@ class AlertWatch:
             if firing_at is None and "firing" in self.active(exp):
                 firing_at = elapsed
             self._check_labels(exp)
-            for note in self.notifications():
-                alert = _delivered(note, exp, "firing")
-                if alert is None:
-                    continue
-                self._check_receiver(exp, note)
-                self._check_annotations(exp, note, alert)
-                return FireResult(exp.name, firing_at, note.received_at - self.h.started_wall, bound, note.body,
-                                  dict(alert.get("labels", {})))
+            verdict = self._routing_verdict(exp)
+            if verdict.complete:
+                for delivery in verdict.first.values():
+                    self._check_annotations(exp, delivery.note, delivery.alert)
+                first = verdict.first[exp.receiver]
+                latest = max(verdict.first[r].note.received_at for r in exp.receivers)
+                return FireResult(exp.name, firing_at, latest - self.h.started_wall, bound, first.note.body,
+                                  dict(first.alert.get("labels", {})))
             if elapsed > bound.seconds:
                 raise ExpectationFailed(self._not_fired(exp, rule, bound, elapsed))
             time.sleep(self.interval)
@@ -123,12 +128,25 @@ class AlertWatch:
                                     f"  labels of the firing alert: {labels}\n"
                                     f"  state history: {self.history_text(exp.name)}")
 
-    def _check_receiver(self, exp: AlertExpectation, note: Notification) -> None:
-        if note.receiver != exp.receiver:
-            labels = _delivered(note, exp, "firing") or {}
-            raise ExpectationFailed(
-                f"{exp.name} was routed to receiver {note.receiver!r}, expected {exp.receiver!r}\n"
-                f"  alert labels: {labels.get('labels', {})}\n{self.receivers_text()}")
+    def _routing_verdict(self, exp: AlertExpectation) -> RoutingVerdict:
+        """Judged as Alertmanager routes (notifications.RoutingVerdict); fails as soon as Alertmanager's own
+        routing of the delivered labels shows the expectation cannot hold."""
+        verdict = judge_routing(exp, [Delivery(n.receiver, n, alert) for n in self.notifications()
+                                      if (alert := _delivered(n, exp, "firing")) is not None])
+        delivered = verdict.any_delivery()
+        if delivered is None or (verdict.complete and not exp.only):
+            return verdict
+        labels = dict(delivered.alert.get("labels", {}))
+        problem = verdict.problem(self.routing.receivers(labels) if self.routing else None)
+        if problem:
+            raise ExpectationFailed(f"{problem}\n  alert labels: {labels}\n{self._routing_text(labels)}"
+                                    f"{self.receivers_text()}")
+        return verdict
+
+    def _routing_text(self, labels: Mapping[str, str]) -> str:
+        if self.routing is None:
+            return ""
+        return f"  {self.routing.explain(labels)}\n{self.routing.integrations_text()}"
 
     @staticmethod
     def _check_annotations(exp: AlertExpectation, note: Notification, alert: Mapping[str, Any]) -> None:
@@ -141,11 +159,12 @@ class AlertWatch:
     def _not_fired(self, exp: AlertExpectation, rule: AlertRule, bound: Bound, waited: float) -> str:
         others = self.h.other_label_sets(exp.name, exp.matches)
         seen = ("\n  other label sets of " + exp.name + ":\n    " + "\n    ".join(others)) if others else ""
-        return (f"{exp.name} did not reach receiver {exp.receiver!r} within the bound {bound.explain()}"
+        labels = {**dict(rule.labels), **exp.label_dict(), "alertname": exp.name}
+        return (f"{exp.name} did not reach {names(exp.receivers)} within the bound {bound.explain()}"
                 f" (waited {waited:.1f}s)\n  expected labels: {exp.label_dict()}\n{self._rule_error(exp.name)}"
                 f"  rule {rule.name} ({rule.file}): for {rule.for_seconds:g}s, labels {dict(rule.labels)}\n"
                 f"  state history: {self.history_text(exp.name, exp)}{seen}\n"
-                f"{near_misses(self.prom, rule.expr)}\n{self.receivers_text()}")
+                f"{near_misses(self.prom, rule.expr)}\n{self._routing_text(labels)}{self.receivers_text()}")
 
     # resolving --------------------------------------------------------------------------------------
     def wait_resolved(self, exp: AlertExpectation, bound: Bound, notification: bool) -> float:
@@ -154,15 +173,15 @@ class AlertWatch:
         while True:
             self.poll()
             active = self.active(exp)
-            resolved_note = any(n.receiver == exp.receiver and _delivered(n, exp, "resolved")
-                                for n in self.notifications())
+            resolved_note = all(any(n.receiver == r and _delivered(n, exp, "resolved") for n in self.notifications())
+                                for r in exp.receivers)
             elapsed = self.elapsed()
             if not active and (resolved_note or not notification):
                 return elapsed
             if elapsed > bound.seconds:
                 raise ExpectationFailed(
                     f"{exp.name} did not resolve within {bound.explain()} (waited {elapsed:.1f}s): alerts still "
-                    f"{active or 'inactive'}, resolved notification to {exp.receiver}: "
+                    f"{active or 'inactive'}, resolved notification to {', '.join(exp.receivers)}: "
                     f"{'yes' if resolved_note else 'no'}\n{self._rule_error(exp.name)}"
                     f"  state history: {self.history_text(exp.name, exp)}\n{self.receivers_text()}")
             time.sleep(self.interval)
@@ -171,10 +190,12 @@ class AlertWatch:
     def _fired(self, unwanted: Callable[[str, Mapping[str, str]], bool]) -> list[str]:
         self.poll()
         found = [f"{name}{show_labels(key)} fired: {self.h.steps_text(steps)}"
-                 for name, key, steps in self.h.fired_since(0.0) if unwanted(name, dict(key))]
+                 for name, key, steps in self.h.fired_since(0.0)
+                 if name not in self.background and unwanted(name, dict(key))]
         found += [f"notification {n.show()} {show_labels(label_key(a.get('labels', {})))}"
                   for n in self.notifications() for a in n.firing_alerts()
-                  if unwanted(a.get("labels", {}).get("alertname", "?"), a.get("labels", {}))]
+                  if (name := a.get("labels", {}).get("alertname", "?")) not in self.background
+                  and unwanted(name, a.get("labels", {}))]
         return found
 
     def others(self, expected: Sequence[AlertExpectation] | set[str]) -> list[str]:

@@ -6,12 +6,69 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from harness.assertions.wait import eventually
 from harness.bounds import Bound
 from harness.clients.sink import Notification, SinkClient
 from harness.errors import ExpectationFailed
-from harness.scenario.model import NotificationExpectation
+from harness.routing import Routing, names
+from harness.scenario.model import AlertExpectation, NotificationExpectation
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One firing alert matching an expectation, as one receiver's recording tap got it."""
+
+    receiver: str
+    note: Notification
+    alert: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RoutingVerdict:
+    """Routing judged as Alertmanager routes: the expected receivers must all get the alert, whatever else
+    also got it (``continue: true`` fans out); ``only`` adds "and nowhere else"."""
+
+    exp: AlertExpectation
+    first: dict[str, Delivery]  # receiver -> its first delivery
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        return tuple(r for r in self.exp.receivers if r not in self.first)
+
+    @property
+    def elsewhere(self) -> tuple[str, ...]:
+        return tuple(r for r in self.first if r not in self.exp.receivers)
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    def any_delivery(self) -> Delivery | None:
+        return next(iter(self.first.values()), None)
+
+    def problem(self, routed: tuple[str, ...] | None) -> str | None:
+        """Why the expectation cannot hold any more, or None. ``routed``: Alertmanager's receivers for the
+        delivered alert's labels (None when unknown: then only what the taps saw counts)."""
+        exp = self.exp
+        extra = tuple(dict.fromkeys([*self.elsewhere, *(r for r in routed or () if r not in exp.receivers)]))
+        if exp.only and extra:
+            return (f"{exp.name} was routed to {names(extra)} besides {names(exp.receivers)} "
+                    f"(only: true: expected nowhere else)")
+        never = [r for r in self.missing if routed is not None and r not in routed]
+        if never and self.first:
+            got = self.elsewhere or tuple(self.first)
+            return f"{exp.name} was routed to {names(got)}, expected {', '.join(repr(r) for r in never)}"
+        return None
+
+
+def judge_routing(exp: AlertExpectation, deliveries: Sequence[Delivery]) -> RoutingVerdict:
+    first: dict[str, Delivery] = {}
+    for delivery in sorted(deliveries, key=lambda d: d.note.received_at):
+        first.setdefault(delivery.receiver, delivery)
+    return RoutingVerdict(exp, first)
 
 
 def _email_problems(exp: NotificationExpectation, notes: Sequence[Notification]) -> list[str]:
@@ -84,9 +141,10 @@ def received_text(notes: Sequence[Notification], since: float) -> str:
 
 
 def assert_notifications(sink: SinkClient, exp: NotificationExpectation, within: float | Bound,
-                         since: float) -> list[Notification]:
+                         since: float, routing: Routing | None = None) -> list[Notification]:
     """Wait until every expected integration of ``exp.receiver`` got its message, then check grouping,
-    PagerDuty absence and runbook links. ``since``: wall-clock start of the scenario."""
+    PagerDuty absence and runbook links. ``since``: wall-clock start of the scenario. ``routing``: what
+    Alertmanager's integrations reported goes into the failure (a template that did not render)."""
     seconds = within.seconds if isinstance(within, Bound) else within
     explained = f" (bound {within.explain()})" if isinstance(within, Bound) else ""
     latest: list[Notification] = []
@@ -96,7 +154,8 @@ def assert_notifications(sink: SinkClient, exp: NotificationExpectation, within:
         return None if positive_problems(exp, latest) else list(latest)
 
     def near_miss() -> str:
-        return "  " + "\n  ".join(positive_problems(exp, latest)) + "\n" + received_text(latest, since)
+        said = routing.integrations_text() if routing is not None else ""
+        return "  " + "\n  ".join(positive_problems(exp, latest)) + "\n" + said + received_text(latest, since)
 
     notes, _ = eventually(arrived, seconds, f"notifications of receiver {exp.receiver}{explained}", near_miss)
     problems = negative_problems(exp, notes)

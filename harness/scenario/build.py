@@ -55,8 +55,10 @@ def _queries(docs: list[dict[str, Any]] | None, where: str) -> tuple[MetricCheck
 
 
 def _alert(doc: dict[str, Any], where: str) -> AlertExpectation:
-    return AlertExpectation(doc["name"], doc["receiver"], _labels(doc.get("labels")),
-                            tuple(doc.get("annotations_present", [])), seconds(doc.get("within"), f"{where}.within"))
+    receivers = [doc["receiver"]] if "receiver" in doc else list(doc["receivers"])
+    return AlertExpectation(doc["name"], receivers[0], _labels(doc.get("labels")),
+                            tuple(doc.get("annotations_present", [])), seconds(doc.get("within"), f"{where}.within"),
+                            also=tuple(receivers[1:]), only=bool(doc.get("only", False)))
 
 
 def _notification(doc: dict[str, Any], where: str) -> NotificationExpectation:
@@ -108,6 +110,7 @@ def build(doc: dict[str, Any], path: Path) -> Scenario:
                                  _queries(steady.get("metrics"), "steady_state.metrics"),
                                  steady.get("no_alerts", True)),
         rollback=Rollback(tuple(doc.get("rollback", {}).get("heal", []))),
+        background_alerts=tuple(doc.get("background_alerts", [])),
         recovery=Recovery(recovery.get("alerts_resolved", True), recovery.get("resolved_notification", True),
                           seconds(recovery.get("within"), "recovery.within"),
                           _queries(recovery.get("metrics"), "recovery.metrics")),

@@ -72,9 +72,10 @@ def _name_problems(scenario: Scenario, rules: Mapping[str, AlertRule], receivers
     for i, exp in enumerate(scenario.expect.alerts):
         if exp.name not in rules:
             out.append(f"expect.alerts[{i}].name: no rule named {exp.name!r} in the loaded rules ({known})")
-        if exp.receiver not in receivers:
-            out.append(f"expect.alerts[{i}].receiver: {exp.receiver!r} is not a receiver of alertmanager.yml "
-                       f"({recv})")
+        out += [f"expect.alerts[{i}].receiver: {r!r} is not a receiver of alertmanager.yml ({recv})"
+                for r in exp.receivers if r not in receivers]
+    out += [f"background_alerts[{i}]: no rule named {name!r} in the loaded rules ({known})"
+            for i, name in enumerate(scenario.background_alerts) if name not in rules]
     out += [f"expect.not_firing[{i}]: no rule named {name!r} in the loaded rules ({known})"
             for i, name in enumerate(scenario.expect.not_firing) if name not in rules]
     out += [f"expect.notifications[{i}].receiver: {n.receiver!r} is not a receiver of alertmanager.yml ({recv})"

@@ -65,7 +65,7 @@ class ExpectPhase:
             with allure.step(f"notifications of {note.receiver}"):
                 bound = self.result.bound(f"notifications of {note.receiver}", bounds.choose(
                     note.within, "within", bounds.notification_bound(self.config.timing, self.slack)))
-                got = assert_notifications(self.stack.sink, note, bound, self.started_wall - 1)
+                got = assert_notifications(self.stack.sink, note, bound, self.started_wall - 1, self.watch.routing)
                 attach(f"notifications of {note.receiver}", [n.show() for n in got])
                 attach(f"payloads of {note.receiver}", [n.body for n in got if n.receiver == note.receiver])
         self.logs_and_traces(scenario)

@@ -42,6 +42,12 @@ class AlertExpectation:
     labels: Labels = ()
     annotations_present: tuple[str, ...] = ()
     within: float | None = None
+    also: tuple[str, ...] = ()  # further receivers that must get it too (`receivers:`; `continue: true` fan-out)
+    only: bool = False  # and no receiver besides these
+
+    @property
+    def receivers(self) -> tuple[str, ...]:
+        return (self.receiver, *self.also)
 
     def label_dict(self) -> dict[str, str]:
         return dict(self.labels)
@@ -143,6 +149,7 @@ class Scenario:
     steady_state: SteadyState = SteadyState()
     rollback: Rollback = Rollback()
     recovery: Recovery = Recovery()
+    background_alerts: tuple[str, ...] = ()  # always on (besides the config's): out of settle/no_other_alerts
 
     @property
     def alerts(self) -> tuple[AlertExpectation, ...]:

@@ -10,11 +10,13 @@ from collections.abc import Callable
 
 import allure
 
+from harness import background as bg
 from harness import bounds
 from harness.assertions.alerts import AlertWatch
 from harness.assertions.metrics import assert_query_eventually
 from harness.errors import ConfigError, ExpectationFailed
 from harness.load import LoadRun
+from harness.routing import Routing, predicted
 from harness.scenario.check import scenario_problems
 from harness.scenario.expect import ExpectPhase
 from harness.scenario.method import FaultSchedule
@@ -72,8 +74,12 @@ class ScenarioRunner:
         self.log(f"[obsdrill] scenario {scenario.name}: time factor {self.config.timing.factor}")
         self._attach_config()
         self.stack.reset()
-        self._settle()
-        watch = AlertWatch(self.stack.prometheus, self.stack.sink)
+        since_wall = time.time()
+        background = bg.names(self.config, scenario.background_alerts)  # always on: out of settle and others
+        routing = Routing(self.stack.alertmanager)  # Alertmanager's own routing, told before the fault
+        attach("routing (Alertmanager, amtool)", predicted(scenario.alerts, self.config, routing, self.log))
+        self._settle(background)
+        watch = AlertWatch(self.stack.prometheus, self.stack.sink, routing=routing, background=background)
         schedule = FaultSchedule(self.stack, self.log)
         load = self._load(scenario)
         try:
@@ -84,6 +90,7 @@ class ScenarioRunner:
             finally:
                 self._rollback(scenario, schedule, result, watch)
             self._recover(scenario, watch, result)
+            self._heartbeats(routing, background, since_wall)
         except ExpectationFailed as exc:
             attach("failure with near misses", str(exc))
             raise
@@ -95,7 +102,18 @@ class ScenarioRunner:
             attach("timings and bounds", result.summary())
         return result
 
-    def _settle(self) -> None:
+    def _heartbeats(self, routing: Routing, background: frozenset[str], since: float) -> None:
+        """Each background alert's heartbeat reached its receivers at its repeat_interval, and still does."""
+        beats = bg.heartbeats(self.config, routing, background, self.slack)
+        if not beats:
+            return
+        with allure.step(f"background alerts: heartbeat of {', '.join(b.name for b in beats)}"):
+            attach("background alerts", [b.explain for b in beats])
+            problems = [p for b in beats for p in b.problems(self.stack.sink.all(), since, time.time())]
+            if problems:
+                raise ExpectationFailed("\n".join(problems))
+
+    def _settle(self, background: frozenset[str] = frozenset()) -> None:
         """Alerts left over from an earlier scenario (one that failed before its recovery, say) resolve first:
         wait, at most the longest resolve bound of the rules, until no rule is pending or firing."""
         bound = max((bounds.resolve_bound(r, self.config.timing, self.slack).seconds for r in self.config.rules),
@@ -103,7 +121,8 @@ class ScenarioRunner:
         started = time.monotonic()
         with allure.step(f"settle: no alert pending or firing (at most {bound:.1f}s)"):
             while True:
-                busy = {k: v for k, v in self.stack.prometheus.rule_states().items() if v != "inactive"}
+                busy = {k: v for k, v in self.stack.prometheus.rule_states().items()
+                        if v != "inactive" and k not in background}
                 waited = time.monotonic() - started
                 if not busy:
                     if waited > 1:
@@ -122,6 +141,7 @@ class ScenarioRunner:
                 attach(f"rendered {rel}", (directory / rel).read_text())
         for path in sorted((directory / "prometheus").glob("*rules*.yml")):
             attach(f"rendered {path.name}", path.read_text())
+        attach("files the config references (copied or stood in for)", list(self.config.copied) or ["none"])
 
     def _load(self, scenario: Scenario) -> LoadRun | None:
         if scenario.load is None:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from harness.clients import PromClient, SinkClient
+from harness.clients.alertmanager import AlertmanagerClient
 from harness.config import load_source
 from harness.errors import ConfigError, ExpectationFailed
 from harness.render import RenderedConfig, render
@@ -59,6 +60,7 @@ class Stack:
     def __init__(self, prom: FakePrometheus, prom_url: str, sink: FakeSink, sink_url: str, tmp: Path) -> None:
         self.prom, self.fake_sink = prom, sink
         self.prometheus, self.sink = PromClient(prom_url), SinkClient(sink_url)
+        self.alertmanager = AlertmanagerClient("http://127.0.0.1:9")  # no container: routing unknown
         self.settings = Settings.from_env(env={}).validated(slack_seconds=1.0)
         self.config = render(load_source(project_root() / "stack"), 0.1, tmp)
         self.calls: list[str] = []

@@ -1,0 +1,70 @@
+"""Background alerts: always on (a dead-man's switch such as `Watchdog`, expr `vector(1)`), declared by the
+config (obsdrill.yml `background_alerts`) or the scenario, or recognised (no input series). They are kept
+out of settle and `no_other_alerts`; instead a built-in check shows each one's heartbeat reaching its
+receivers (Alertmanager's routing) at its repeat_interval (scaled) and notices when it stops."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+from harness import durations
+from harness.clients.sink import Notification
+from harness.render import RenderedConfig
+from harness.routing import Routing, alert_labels, show
+
+
+def names(config: RenderedConfig, declared: Iterable[str] = ()) -> frozenset[str]:
+    return frozenset([*config.background, *declared])
+
+
+def longest_repeat(route: dict[str, Any]) -> float:
+    """The longest (rendered, scaled) repeat_interval of the routing tree: a heartbeat is due at least that often."""
+    own = durations.parse(route["repeat_interval"]) if "repeat_interval" in route else 0.0
+    return max([own] + [longest_repeat(child) for child in route.get("routes") or []])
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    name: str
+    labels: dict[str, str]
+    receivers: tuple[str, ...]
+    every: float  # at most this long between two notifications to each receiver
+    explain: str
+
+    def problems(self, notes: Sequence[Notification], since: float, now: float) -> list[str]:
+        """A gap longer than ``every`` (the start and now included) at any receiver: it stopped, or never came."""
+        out = []
+        for receiver in self.receivers:
+            times = sorted(n.received_at for n in notes if n.kind == "tap" and n.receiver == receiver
+                           and self.name in [a.get("labels", {}).get("alertname") for a in n.firing_alerts()])
+            points = [since, *times, now]
+            gap, at = max((b - a, a) for a, b in pairwise(points))
+            if gap > self.every:
+                last = f"last one at {times[-1] - since:+.1f}s" if times else "none at all"
+                out.append(f"background alert {self.name}: no heartbeat to {receiver!r} for {gap:.1f}s from "
+                           f"{at - since:+.1f}s ({last}; {len(times)} in {now - since:.1f}s), expected one at least "
+                           f"every {self.explain}")
+        return out
+
+
+def heartbeats(config: RenderedConfig, routing: Routing | None, background: Iterable[str],
+               slack: float) -> list[Heartbeat]:
+    """One check per background alert Alertmanager routes somewhere (amtool on its labels)."""
+    repeat, group = longest_repeat(config.route), config.timing.group_interval
+    out = []
+    for name in sorted(background):
+        try:
+            rule = config.rule(name)
+        except KeyError:
+            continue
+        labels = alert_labels(name, rule, (), config.external_labels)
+        receivers = routing.receivers(labels) if routing else None
+        every = repeat + group + slack
+        explain = (f"{every:.1f}s = repeat_interval {repeat:g}s + group_interval {group:g}s + slack {slack:g}s "
+                   f"({show(labels)} -> {', '.join(receivers or ())})")
+        if receivers:
+            out.append(Heartbeat(name, labels, receivers, every, explain))
+    return out

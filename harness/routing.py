@@ -1,0 +1,90 @@
+"""Where Alertmanager will send an alert, told by Alertmanager itself (amtool in its container) before any
+fault, and what its integrations reported; both go into every routing or delivery failure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from harness.clients.alertmanager import AlertmanagerClient
+from harness.config import AlertRule
+from harness.errors import ObsdrillError
+
+if TYPE_CHECKING:
+    from harness.render import RenderedConfig
+    from harness.scenario.model import AlertExpectation
+
+Labels = tuple[tuple[str, str], ...]
+
+
+def alert_labels(name: str, rule: AlertRule | None, expected: Labels, external: Labels) -> dict[str, str]:
+    """The labels an alert reaches Alertmanager with, as far as they are known before it fires: external
+    labels, the rule's static labels (templated ones left out), the expected labels, the alert name."""
+    static = {k: v for k, v in (rule.labels if rule else ()) if "{{" not in v}
+    return {**dict(external), **static, **dict(expected), "alertname": name}
+
+
+def show(labels: Mapping[str, str]) -> str:
+    return "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}"
+
+
+class Routing:
+    def __init__(self, am: AlertmanagerClient) -> None:
+        self.am = am
+        self._cache: dict[tuple[tuple[str, str], ...], tuple[str, ...] | None] = {}
+        self.error = ""
+
+    def receivers(self, labels: Mapping[str, str]) -> tuple[str, ...] | None:
+        """Alertmanager's receivers for ``labels``; None when amtool cannot answer (the reason in ``error``)."""
+        key = tuple(sorted((str(k), str(v)) for k, v in labels.items()))
+        if key not in self._cache:
+            try:
+                self._cache[key] = self.am.routes_test(dict(key))
+            except (ObsdrillError, OSError, ValueError) as exc:
+                self.error = str(exc)
+                self._cache[key] = None
+        return self._cache[key]
+
+    def explain(self, labels: Mapping[str, str]) -> str:
+        routes = self.receivers(labels)
+        said = ", ".join(repr(r) for r in routes) if routes is not None else f"unknown ({self.error})"
+        return f"Alertmanager's routing (amtool config routes test) sends {show(labels)} to {said}"
+
+    def integrations_text(self) -> str:
+        """Failed notifications by integration and Alertmanager's own error lines ('' when none)."""
+        try:
+            failed = self.am.failed_notifications()
+        except Exception as exc:  # diagnostics only: never hide the failure they explain
+            return f"  (alertmanager_notifications_failed_total unavailable: {exc})\n"
+        lines = self.am.notify_errors()
+        if not failed and not lines:
+            return ""
+        counts = ", ".join(f"{k}={v:g}" for k, v in sorted(failed.items())) or "none"
+        logged = "".join(f"\n    {line[-400:]}" for line in lines)
+        return f"  alertmanager_notifications_failed_total by integration: {counts}\n" + (
+            f"  Alertmanager log:{logged}\n" if lines else "")
+
+
+def names(receivers: Sequence[str]) -> str:
+    """receiver 'a' / receivers 'a', 'b'"""
+    return ("receiver " if len(receivers) == 1 else "receivers ") + ", ".join(repr(r) for r in receivers)
+
+
+def predicted(alerts: Sequence[AlertExpectation], config: RenderedConfig, routing: Routing,
+              log: Callable[[str], None]) -> list[str]:
+    """Before any fault: where Alertmanager will send each expected alert's labels (logged, and returned
+    for the report); a route that cannot reach the expected receivers is said now."""
+    lines = []
+    for exp in alerts:
+        try:
+            rule = config.rule(exp.name)
+        except KeyError:
+            rule = None
+        labels = alert_labels(exp.name, rule, exp.labels, config.external_labels)
+        routes = routing.receivers(labels)
+        line = routing.explain(labels)
+        if routes is not None and not set(exp.receivers) <= set(routes):
+            line += f" (the scenario expects {names(exp.receivers)}: labels from the expression may still route it)"
+        log(f"[obsdrill]   {line}")
+        lines.append(line)
+    return lines
