@@ -20,10 +20,13 @@ def names(config: RenderedConfig, declared: Iterable[str] = ()) -> frozenset[str
     return frozenset([*config.background, *declared])
 
 
-def longest_repeat(route: dict[str, Any]) -> float:
-    """The longest (rendered, scaled) repeat_interval of the routing tree: a heartbeat is due at least that often."""
-    own = durations.parse(route["repeat_interval"]) if "repeat_interval" in route else 0.0
-    return max([own] + [longest_repeat(child) for child in route.get("routes") or []])
+def repeat_for(route: dict[str, Any], receivers: Sequence[str], inherited: float = 0.0) -> float:
+    """The longest (rendered, scaled) repeat_interval among the routes that name one of ``receivers`` (the
+    ones Alertmanager's routing chose); 0 when none does. Children inherit their parent's."""
+    own = durations.parse(route["repeat_interval"]) if "repeat_interval" in route else inherited
+    found = [own] if route.get("receiver") in receivers else []
+    found += [repeat_for(child, receivers, own) for child in route.get("routes") or []]
+    return max(found, default=0.0)
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class Heartbeat:
 def heartbeats(config: RenderedConfig, routing: Routing | None, background: Iterable[str],
                slack: float) -> list[Heartbeat]:
     """One check per background alert Alertmanager routes somewhere (amtool on its labels)."""
-    repeat, group = longest_repeat(config.route), config.timing.group_interval
+    group = config.timing.group_interval
     out = []
     for name in sorted(background):
         try:
@@ -62,6 +65,7 @@ def heartbeats(config: RenderedConfig, routing: Routing | None, background: Iter
             continue
         labels = alert_labels(name, rule, (), config.external_labels)
         receivers = routing.receivers(labels) if routing else None
+        repeat = repeat_for(config.route, receivers or ()) or config.timing.repeat_interval
         every = repeat + group + slack
         explain = (f"{every:.1f}s = repeat_interval {repeat:g}s + group_interval {group:g}s + slack {slack:g}s "
                    f"({show(labels)} -> {', '.join(receivers or ())})")

@@ -1,4 +1,5 @@
-"""obsdrill command line. Exit codes: 0 pass, 1 fail, 2 usage or config error."""
+"""obsdrill command line. Exit codes: 0 pass, 1 fail (or an unexpected error: one line, traceback in
+reports/obsdrill-error.log), 2 usage or config error."""
 
 from __future__ import annotations
 
@@ -210,6 +211,25 @@ def main(argv: list[str] | None = None) -> int:
     except ObsdrillError as exc:
         print(f"obsdrill: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except Exception as exc:  # no input ends in a traceback: one line, the exit code, the full log's path
+        log = _error_log()
+        print(f"obsdrill: internal error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+              f" (full traceback: {log})", file=sys.stderr)
+        return 1
+
+
+def _error_log() -> Path:
+    import tempfile
+    import traceback
+
+    try:
+        directory = Settings.from_env().reports_dir
+        directory.mkdir(parents=True, exist_ok=True)
+    except (OSError, ObsdrillError):
+        directory = Path(tempfile.gettempdir())
+    path = directory / "obsdrill-error.log"
+    path.write_text(traceback.format_exc())
+    return path
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.background import Heartbeat, longest_repeat
+from harness.background import Heartbeat, repeat_for
 from harness.clients.sink import Notification
 from harness.config import AlertRule, load_source
 from harness.errors import ConfigError
@@ -41,9 +41,13 @@ def test_heartbeat_gaps() -> None:
     assert "none at all" in never[0]
 
 
-def test_longest_repeat_of_the_tree() -> None:
-    assert longest_repeat({"repeat_interval": "6m", "routes": [{"repeat_interval": "30s"},
-                                                               {"routes": [{"repeat_interval": "1h"}]}]}) == 3600
+def test_repeat_for_of_the_tree() -> None:
+    tree = {"repeat_interval": "6m", "receiver": "default",
+            "routes": [{"repeat_interval": "30s", "receiver": "heartbeat"},
+                       {"receiver": "team", "routes": [{"repeat_interval": "1h", "receiver": "heartbeat"}]}]}
+    assert repeat_for(tree, ["heartbeat"]) == 3600
+    assert repeat_for(tree, ["team"]) == 360
+    assert repeat_for(tree, ["nobody"]) == 0
 
 
 def test_declared_background_must_name_a_rule(tmp_path: Path) -> None:

@@ -1,0 +1,46 @@
+"""Real teams' configs run unchanged: every corpus case (tests/corpus/<case>/) starts a core stack on its own
+config, its passing scenario must pass and its failing scenario must fail with a message naming the defect
+(case.yaml `defect`)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import allure
+import pytest
+import yaml
+
+from harness.errors import ExpectationFailed
+from harness.runtime import Runtime
+from harness.scenario import load_scenario
+from harness.scenario.runner import ScenarioRunner
+from harness.settings import Settings, project_root
+from harness.stack import Stack
+
+pytestmark = pytest.mark.stack
+CORPUS = project_root() / "tests" / "corpus"
+CASES = sorted(p.name for p in CORPUS.iterdir() if (p / "case.yaml").is_file())
+
+
+def _config(case: str, tmp_path: Path) -> Path:
+    """The case's config as a user would bring it, with the shipped image recipes beside it."""
+    target = tmp_path / case
+    shutil.copytree(CORPUS / case / "config", target)
+    shutil.copytree(project_root() / "stack" / "images", target / "images")
+    return target
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_corpus_case(case: str, tmp_path: Path, obsdrill_settings: Settings, obsdrill_runtime: Runtime) -> None:
+    settings = obsdrill_settings.validated(config_dir=_config(case, tmp_path), stack_mode="core")
+    defect = yaml.safe_load((CORPUS / case / "case.yaml").read_text())["defect"]
+    with Stack(settings, obsdrill_runtime) as stack:
+        runner = ScenarioRunner(stack)
+        runner.run(load_scenario(CORPUS / case / "pass.yaml"))
+        with pytest.raises(ExpectationFailed) as failure:
+            runner.run(load_scenario(CORPUS / case / "fail.yaml"))
+    message = str(failure.value)
+    allure.attach(message, name="failure message", attachment_type=allure.attachment_type.TEXT)
+    missing = [part for part in defect if part not in message]
+    assert not missing, f"the failure does not name the defect ({missing} not in):\n{message}"
