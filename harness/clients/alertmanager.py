@@ -29,7 +29,8 @@ def _quoted(value: str) -> str:
 
 def parse_routes(output: str) -> tuple[str, ...]:
     """Receivers from ``amtool config routes test`` output (one line, comma-separated)."""
-    lines = [line.strip() for line in output.strip().splitlines() if line.strip()]
+    lines = [line.strip() for line in output.strip().splitlines()
+             if line.strip() and not line.startswith("Warning:")]  # stderr comes merged with stdout
     return tuple(r.strip() for r in lines[-1].split(",") if r.strip()) if lines else ()
 
 

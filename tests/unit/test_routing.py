@@ -100,6 +100,7 @@ def test_missing_receiver_fails_fast_with_alertmanagers_verdict(fakes: tuple) ->
 def test_parse_routes_and_labels() -> None:
     assert parse_routes("incident-channel,oncall-pager\n") == ("incident-channel", "oncall-pager")
     assert parse_routes("") == ()
+    assert parse_routes("heartbeat\nWarning: --config.file flag overrides the --alertmanager.url.\n") == ("heartbeat",)
     assert alert_labels("X", RULE, (("service", "db"),), (("cluster", "eu"),)) == {
         "cluster": "eu", "severity": "critical", "service": "db", "alertname": "X"}
 
