@@ -61,8 +61,8 @@ def _digest(files: list[LayeredFile]) -> str:
 def materialise(user_dir: Path, cache_dir: Path, shipped: Path | None = None) -> Path:
     """The merged config dir for ``user_dir`` (created on first use; same content, same dir)."""
     shipped = shipped or resources.stack_dir()
-    if user_dir.resolve() == shipped.resolve():
-        return shipped
+    if user_dir.resolve() == shipped.resolve() or (user_dir / MANIFEST).is_file():
+        return user_dir  # the shipped defaults themselves, or an already merged dir
     files = layer(user_dir.resolve(), shipped)
     target = cache_dir / "config" / _digest(files)
     if (target / MANIFEST).is_file():

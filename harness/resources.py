@@ -6,6 +6,7 @@ config); never the installed package."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
@@ -40,7 +41,7 @@ def templates() -> Traversable:
     return resources.files("harness").joinpath("templates")
 
 
-def cache_home(env: os._Environ[str] | dict[str, str] | None = None) -> Path:
+def cache_home(env: Mapping[str, str] | None = None) -> Path:
     """``~/.cache/obsdrill`` (``$XDG_CACHE_HOME/obsdrill`` when set): downloaded tools, merged config, debs."""
     env = os.environ if env is None else env
     base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
