@@ -51,7 +51,7 @@ def test_run_passes_with_0_and_writes_junit_and_results_in_the_working_dir(
         project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert _run(project, monkeypatch, "pass", "error-burst", "--junitxml", "out.xml") == 0
     cases = ET.parse(project / "out.xml").getroot().iter("testcase")
-    assert [c.get("name") for c in cases] == ["test_scenario"]
+    assert [(c.get("classname"), c.get("name")) for c in cases] == [("suite_pass", "test_scenario")]
     assert any((project / "reports" / "allure-results").glob("*-result.json"))
 
 
