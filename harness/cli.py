@@ -1,16 +1,18 @@
-"""obsdrill command line. Exit codes: 0 pass, 1 fail (or an unexpected error: one line, traceback in
-reports/obsdrill-error.log), 2 usage or config error."""
+"""obsdrill command line. Exit codes: 0 pass, 1 an expectation failed, 2 usage or config error,
+3 infrastructure (container runtime, images, readiness) or an internal error (one line on stderr, the
+traceback in reports/obsdrill-error.log)."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from harness import report
+from harness import __version__, cliout, report
 from harness.errors import ObsdrillError
 from harness.settings import IMAGE_POLICIES, STACK_MODES, Settings
 
@@ -20,7 +22,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         time_factor=getattr(args, "time_factor", None),
         config_dir=Path(args.config_dir) if getattr(args, "config_dir", None) else None,
         scenarios_dir=Path(args.scenarios_dir) if getattr(args, "scenarios_dir", None) else None,
-        image_policy=getattr(args, "images", None), stack_mode=getattr(args, "stack", None))
+        image_policy=getattr(args, "images", None), stack_mode=getattr(args, "stack", None),
+        reports_dir=Path(args.reports_dir).resolve() if getattr(args, "reports_dir", None) else None)
 
 
 def cmd_runtime(args: argparse.Namespace) -> int:
@@ -59,18 +62,25 @@ def cmd_images(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     from harness.scenario import load_scenarios
 
-    for scenario in load_scenarios(_settings(args).scenarios_dir):
+    scenarios = load_scenarios(_settings(args).scenarios_dir)
+    if args.json:
+        print(json.dumps([cliout.scenario_dict(s) for s in scenarios], indent=2))
+        return 0
+    for scenario in scenarios:
         alerts = ", ".join(f"{a.describe()} -> {a.receiver}" for a in scenario.alerts) or "no alert fires"
         print(f"{scenario.name:26} {alerts}\n{'':26} {scenario.description}")
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from harness.scenario.check import scenario_files, validate
-
     settings = _settings(args)
-    files = [Path(f) for f in args.files] or scenario_files(settings.scenarios_dir)
-    result = validate(files, settings.config_dir)
+    files = [Path(f) for f in args.files] or None
+    result, provenance = cliout.check(settings, files)
+    if args.json:
+        print(json.dumps(cliout.validation_dict(settings, result, provenance), indent=2))
+        return 0 if result.passed else 2
+    for item in provenance:
+        print(f"{item.origin:8} {item.path:52} {item.source}")
     for path in result.ok:
         print(f"ok  {path}")
     for problem in result.problems:
@@ -82,21 +92,25 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     import pytest
 
+    from harness.outcome import Outcome
+
     settings = _settings(args)
+    result, _ = cliout.check(settings, None, args.scenarios)  # what validate rejects, run rejects (exit 2)
+    for problem in result.problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if not result.passed:
+        return 2
     results = settings.reports_dir / "allure-results"
-    pytest_args = ["-p", "no:locust", str(Path(__file__).parent / "suite" / "test_scenarios.py"),
-                   f"--alluredir={results}", "--clean-alluredir", "-v", "--capture=tee-sys",
-                   "-o", "addopts=--strict-markers",
-                   f"--obsdrill-time-factor={settings.time_factor}",
-                   f"--obsdrill-scenarios-dir={settings.scenarios_dir}",
-                   f"--obsdrill-config-dir={settings.config_dir}", f"--obsdrill-images={settings.image_policy}"]
-    pytest_args += [f"--obsdrill-scenario={name}" for name in args.scenarios]
-    pytest_args.append(f"--obsdrill-stack={settings.stack_mode}")
-    code = int(pytest.main(pytest_args, plugins=[]))
+    outcome = Outcome()
+    no_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # no .pyc into the installed package
+    try:
+        code = outcome.code(int(pytest.main(cliout.pytest_args(settings, args, results), plugins=[outcome])))
+    finally:
+        sys.dont_write_bytecode = no_bytecode
     if args.report:
         index = report.render(results, settings.reports_dir / "allure-report")
         print(f"\nAllure report: {index}")
-    return {0: 0, 1: 1}.get(code, 2)
+    return code
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -149,20 +163,33 @@ def cmd_reap(args: argparse.Namespace) -> int:
 
 def cmd_compose(args: argparse.Namespace) -> int:
     from harness.compose import CONFIG_SUBDIR, write_compose
-    from harness.settings import project_root
 
     settings = _settings(args)
-    out = Path(args.out) if args.out else project_root()
+    out = Path(args.out) if args.out else Path.cwd()
     target = write_compose(settings, out)
     print(f"wrote {target} (full stack, time factor {settings.time_factor:g}); its config is in {out / CONFIG_SUBDIR}")
     return 0
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from harness.init import scaffold
+
+    target = Path(args.dir)
+    for path in scaffold(target, force=args.force):
+        print(f"wrote {path}")
+    print(f"\nnext: cd {target} && obsdrill validate && obsdrill run --stack core")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="obsdrill", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"obsdrill {__version__}")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config-dir", help="config dir with prometheus/, alertmanager/, images/ (default stack/)")
-    common.add_argument("--scenarios-dir", help="directory of scenario files (default scenarios/)")
+    common.add_argument("--config-dir", help="your config dir, layered over the shipped defaults: it overrides "
+                                             "only the files it has (default ./config if present)")
+    common.add_argument("--scenarios-dir", help="directory of scenario files (default ./scenarios if present, "
+                                                "else the built-in ones)")
+    common.add_argument("--reports-dir", help="where results, rendered config and reports go (default ./reports)")
     common.add_argument("--time-factor", type=float, help="1.0 = real time (default 0.1 or OBSDRILL_TIME_FACTOR)")
     common.add_argument("--images", choices=IMAGE_POLICIES, help="image policy (default auto)")
     common.add_argument("--stack", choices=STACK_MODES,
@@ -175,13 +202,26 @@ def build_parser() -> argparse.ArgumentParser:
     images.add_argument("action", choices=["build"])
     images.add_argument("names", nargs="*")
     images.set_defaults(fn=cmd_images)
-    sub.add_parser("list", parents=[common], help="list scenarios").set_defaults(fn=cmd_list)
+    init = sub.add_parser("init", help="scaffold a project: config/, scenarios/, tests/, CI examples")
+    init.add_argument("dir")
+    init.add_argument("--force", action="store_true", help="write into a non-empty DIR (overwrites those files)")
+    init.set_defaults(fn=cmd_init)
+    listing = sub.add_parser("list", parents=[common], help="list scenarios")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.set_defaults(fn=cmd_list)
     validate = sub.add_parser("validate", parents=[common], help="check scenario files and config, start nothing")
     validate.add_argument("files", nargs="*")
+    validate.add_argument("--json", action="store_true", help="machine-readable output")
     validate.set_defaults(fn=cmd_validate)
-    run = sub.add_parser("run", parents=[common], help="run scenarios on the real stack")
+    run = sub.add_parser("run", parents=[common], help="run scenarios on the real stack; pytest arguments "
+                                                       "after `--` (e.g. `obsdrill run -- --lf -vv`)")
     run.add_argument("scenarios", nargs="*")
     run.add_argument("--report", action="store_true", help="render the Allure HTML report afterwards")
+    run.add_argument("--junitxml", help="write a JUnit XML report to this path (pytest --junitxml)")
+    run.add_argument("-k", dest="keyword", help="only tests matching this pytest -k expression")
+    run.add_argument("-x", "--exitfirst", action="store_true", help="stop at the first failure")
+    run.add_argument("--lf", "--last-failed", dest="last_failed", action="store_true",
+                     help="rerun only the tests that failed last time")
     run.set_defaults(fn=cmd_run)
     sub.add_parser("up", parents=[common], help="start the stack and leave it running; prints every URL"
                    ).set_defaults(fn=cmd_up)
@@ -203,8 +243,20 @@ def _terminate(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)  # so every `finally` (teardown) runs on SIGTERM too
 
 
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The parsed command line; everything after the first ``--`` goes to pytest unchanged (``obsdrill run``)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    cut = argv.index("--") if "--" in argv else len(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv[:cut])
+    args.pytest_args = argv[cut + 1:]
+    if args.pytest_args and args.command != "run":
+        parser.error(f"arguments after `--` are for pytest, only with `obsdrill run` (not {args.command})")
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
     try:
         return int(args.fn(args))
@@ -215,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         log = _error_log()
         print(f"obsdrill: internal error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
               f" (full traceback: {log})", file=sys.stderr)
-        return 1
+        return 3
 
 
 def _error_log() -> Path:

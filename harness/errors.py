@@ -1,7 +1,8 @@
 """One exception hierarchy for the whole harness (chaostoolkit style).
 
 Every error that reaches a user names the file, field or step it is about. ``exit_code`` is what
-the CLI exits with: 2 for usage or configuration problems, 1 for everything that failed at run time.
+the CLI exits with: 1 an expectation failed (or another run-time failure), 2 usage or configuration problems,
+3 infrastructure (container runtime, images, readiness, the stack itself).
 """
 
 from __future__ import annotations
@@ -19,21 +20,25 @@ class ConfigError(ObsdrillError):
     exit_code = 2
 
 
-class RuntimeUnavailableError(ObsdrillError):
+class InfrastructureError(ObsdrillError):
+    """The machinery under the checks failed (runtime, images, readiness, stack): nothing was judged."""
+
+    exit_code = 3
+
+
+class RuntimeUnavailableError(InfrastructureError):
     """No container engine answers and none can be set up here."""
 
-    exit_code = 2
 
-
-class ImageError(ObsdrillError):
+class ImageError(InfrastructureError):
     """An image could not be found, pulled or built."""
 
 
-class ReadinessTimeoutError(ObsdrillError):
+class ReadinessTimeoutError(InfrastructureError):
     """A component did not become ready in time. The message carries its log tail and a hint."""
 
 
-class StackError(ObsdrillError):
+class StackError(InfrastructureError):
     """The stack could not be started or torn down."""
 
 

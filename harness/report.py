@@ -1,5 +1,6 @@
 """Allure: environment facts written beside the results, and the HTML report rendered offline by
-Allure 3 (npm package `allure`, installed into the project's .tools/ on first use)."""
+Allure 3 (npm package `allure`, installed into ~/.cache/obsdrill/tools/allure on first use; never into the
+installed package)."""
 
 from __future__ import annotations
 
@@ -9,18 +10,18 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from harness.errors import ObsdrillError
-from harness.settings import project_root
+from harness.resources import cache_home
 from harness.system import run
 
 ALLURE_VERSION = "3.18.0"
 
 
 def tools_dir() -> Path:
-    return project_root() / ".tools" / "allure"
+    return cache_home() / "tools" / "allure"
 
 
 def allure_bin() -> Path:
-    """The Allure 3 CLI, installed from npm into .tools/allure if it is not there yet."""
+    """The Allure 3 CLI, installed from npm into the cache if it is not there yet."""
     binary = tools_dir() / "node_modules" / ".bin" / "allure"
     if binary.exists():
         return binary

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from harness import layers, resources
 from harness.errors import ConfigError
 
 COMPONENTS = ("prometheus", "alertmanager", "node-exporter", "services", "elasticsearch", "otelcol", "jaeger",
@@ -22,6 +23,9 @@ OWNER_LABEL = "io.obsdrill.owner"
 
 
 def project_root() -> Path:
+    """The dir holding the harness, synthetic_services and gpu_sim packages (the checkout, or site-packages):
+    what image recipes' ``copy`` reads. Read-only: shipped data is in harness.resources, output goes to the
+    working directory and the cache."""
     return Path(__file__).resolve().parent.parent
 
 
@@ -41,12 +45,16 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         env = os.environ if env is None else env
-        root = project_root()
+        # --- product (issue 9): shipped defaults via importlib.resources, output in the working directory,
+        # the user's config dir layered over the shipped one (harness/layers.py) ---
+        cache_dir = Path(overrides.get("cache_dir") or env.get("OBSDRILL_CACHE_DIR") or resources.cache_home(env))
+        user_config = layers.user_config_dir(overrides.pop("config_dir", None) or env.get("OBSDRILL_CONFIG_DIR"))
         base = cls(
-            config_dir=Path(env.get("OBSDRILL_CONFIG_DIR", root / "stack")),
-            scenarios_dir=Path(env.get("OBSDRILL_SCENARIOS_DIR", root / "scenarios")),
-            reports_dir=Path(env.get("OBSDRILL_REPORTS_DIR", root / "reports")),
-            cache_dir=Path(env.get("OBSDRILL_CACHE_DIR", Path.home() / ".cache" / "obsdrill")),
+            config_dir=layers.materialise(user_config, cache_dir) if user_config else resources.stack_dir(),
+            scenarios_dir=layers.default_scenarios_dir(env.get("OBSDRILL_SCENARIOS_DIR")),
+            reports_dir=Path(env.get("OBSDRILL_REPORTS_DIR") or resources.workdir_path("reports")),
+            cache_dir=cache_dir,
+            # --- end product ---
             time_factor=_float(env.get("OBSDRILL_TIME_FACTOR", DEFAULT_TIME_FACTOR), "OBSDRILL_TIME_FACTOR"),
             image_policy=env.get("OBSDRILL_IMAGES", "auto"),
             image_overrides=_image_overrides(env),

@@ -9,13 +9,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jsonschema
 import promql_parser
 
 from harness.config import AlertRule, SourceConfig, load_source
 from harness.errors import ConfigError
 from harness.scenario.loader import load_scenario
 from harness.scenario.model import MetricCheck, Scenario
-from harness.scenario.platform import DOWNSTREAMS, FAULT_PARAMS, SERVICE_FAULTS
+from harness.scenario.platform import DOWNSTREAMS, FAULT_PARAMS, FAULT_SCHEMAS, SERVICE_FAULTS
 
 
 def promql_error(expr: str) -> str | None:
@@ -59,10 +60,23 @@ def _fault_problems(scenario: Scenario) -> list[str]:
         if unknown:
             out.append(f"{where}.with: {', '.join(unknown)} not a parameter of {fault.fault} "
                        f"({', '.join(FAULT_PARAMS[fault.fault]) or 'none'})")
+        else:
+            out += fault_param_problems(fault.fault, fault.spec, f"{where}.with")
         target = fault.spec.get("target")
         if fault.fault == "downstream_unavailable" and target not in DOWNSTREAMS.get(fault.service, ()):
             out.append(f"{where}.with.target: {target!r} is not a downstream of {fault.service} "
                        f"({', '.join(DOWNSTREAMS.get(fault.service, ()))})")
+    return out
+
+
+def fault_param_problems(fault: str, spec: Mapping[str, object], where: str) -> list[str]:
+    """Each parameter of ``spec`` outside what ``fault`` accepts (platform.FAULT_SCHEMAS), e.g. a rate of 7."""
+    validator = jsonschema.Draft202012Validator(FAULT_SCHEMAS[fault])
+    out = []
+    for error in sorted(validator.iter_errors(dict(spec)), key=lambda e: list(e.absolute_path)):
+        field = ".".join(str(p) for p in error.absolute_path)
+        message = "give exactly one of target_used_percent or mib" if error.validator == "oneOf" else error.message
+        out.append(f"{where}{'.' + field if field else ''}: {message}")
     return out
 
 

@@ -16,23 +16,48 @@ SERVICE_FAULTS: dict[str, tuple[str, ...]] = {
     "gpu-sim": GPU_FAULTS,
 }
 
+# The parameters of each fault as JSON Schema (what the services' fault specs accept, synthetic_services/faults
+# and gpu_sim/faults.py; tests/unit/test_fault_params.py holds both to the same answers). Bounds that only the
+# running service knows (cpu_burn workers <= its cores, disk_fill path a mount) are checked there.
+_RATE = {"type": "number", "exclusiveMinimum": 0, "maximum": 1}
+_POSITIVE = {"type": "number", "exclusiveMinimum": 0}
+_ENDPOINT = {"type": "string", "minLength": 1}
+_NAME = {"type": "string", "minLength": 1}
+_GPU = {"type": "integer", "minimum": 0}
+QUEUE_CAPACITY = 10_000  # synthetic_services/workqueue.py CAPACITY
+DB_POOL_SIZE = 100  # synthetic_services/dbpool.py POOL_SIZE
+
+
+def _params(required: tuple[str, ...] = (), **props: dict[str, object]) -> dict[str, object]:
+    return {"type": "object", "properties": props, "required": list(required), "additionalProperties": False}
+
+
+FAULT_SCHEMAS: dict[str, dict[str, object]] = {
+    "http_errors": _params(("rate",), rate=_RATE, status={"type": "integer", "minimum": 400, "maximum": 599},
+                           endpoint=_ENDPOINT),
+    "latency": _params(("ms",), ms={"type": "number", "minimum": 0}, jitter_ms={"type": "number", "minimum": 0},
+                       distribution={"enum": ["fixed", "uniform", "exponential"]}, rate=_RATE, endpoint=_ENDPOINT),
+    "crash": _params(exit_code={"type": "integer", "minimum": 0, "maximum": 255}),
+    "hang": _params(max_seconds=_POSITIVE),
+    "cpu_burn": _params(workers={"type": "integer", "minimum": 1}, max_seconds=_POSITIVE),
+    "memory_growth": {**_params(target_used_percent={"type": "number", "exclusiveMinimum": 0, "maximum": 100},
+                                mib={"type": "integer", "minimum": 1}, step_mib={"type": "integer", "minimum": 1},
+                                min_available_mib={"type": "integer", "minimum": 0}, max_seconds=_POSITIVE),
+                      "oneOf": [{"required": ["target_used_percent"]}, {"required": ["mib"]}]},
+    "downstream_unavailable": _params(target=_NAME),
+    "queue_backup": _params(backlog={"type": "integer", "minimum": 0, "maximum": QUEUE_CAPACITY},
+                            paused={"type": "boolean"}),
+    "payment_failures": _params(("rate",), rate=_RATE, reason=_NAME),
+    "ai_failures": _params(("rate",), rate=_RATE),
+    "disk_fill": _params(percent={"type": "number", "exclusiveMinimum": 0, "maximum": 100}, path=_NAME),
+    "db_pool_saturation": _params(held={"type": "integer", "minimum": 0, "maximum": DB_POOL_SIZE}),
+    "overheat": _params(gpu=_GPU, cooling_factor={"type": "number", "minimum": 1, "maximum": 100}),
+    "xid": _params(gpu=_GPU, code={"type": "integer", "minimum": 1, "maximum": 65535}),
+    "fb_exhaustion": _params(gpu=_GPU, free_mib={"type": "integer", "minimum": 0}),
+    "gpu_lost": _params(gpu=_GPU),
+}
 FAULT_PARAMS: dict[str, tuple[str, ...]] = {
-    "http_errors": ("rate", "status", "endpoint"),
-    "latency": ("ms", "jitter_ms", "distribution", "rate", "endpoint"),
-    "crash": ("exit_code",),
-    "hang": ("max_seconds",),
-    "cpu_burn": ("workers", "max_seconds"),
-    "memory_growth": ("target_used_percent", "mib", "step_mib", "min_available_mib", "max_seconds"),
-    "downstream_unavailable": ("target",),
-    "queue_backup": ("backlog", "paused"),
-    "payment_failures": ("rate", "reason"),
-    "ai_failures": ("rate",),
-    "disk_fill": ("percent", "path"),
-    "db_pool_saturation": ("held",),
-    "overheat": ("gpu", "cooling_factor"),
-    "xid": ("gpu", "code"),
-    "fb_exhaustion": ("gpu", "free_mib"),
-    "gpu_lost": ("gpu",),
+    name: tuple(schema["properties"]) for name, schema in FAULT_SCHEMAS.items()  # type: ignore[arg-type]
 }
 
 ALL_FAULTS = tuple(FAULT_PARAMS)
