@@ -32,7 +32,7 @@ class Series:
 
     def promql(self) -> str:
         inner = ", ".join(f"{k}={_quote(v)}" for k, v in self.labels if k != "__name__")
-        return f"{self.name}{{{inner}}}"
+        return f"{self.name}{{{inner}}}" if inner else self.name
 
 
 def _quote(value: str) -> str:
