@@ -17,15 +17,13 @@ from harness.config import load_source
 from tests.unit.fake_http import serve
 
 # What promtool 2.42 printed for a test like the one test_document writes (captured from the real tool).
-PROMTOOL_OUTPUT = """Unit Testing:  /work/certificate_test.yml
-  FAILED:
-    expr: "ALERTS{alertname=~\\"A\\"}", time: 30s,
-        exp: nil
-        got: {__name__="ALERTS", alertname="A", alertstate="pending", job="a", q="he said \\"hi\\", ok", severity="critical"} 1E+00
-    expr: "ALERTS{alertname=~\\"A\\"}", time: 1m30s,
-        exp: nil
-        got: {__name__="ALERTS", alertname="A", alertstate="firing", job="a", q="x", severity="critical"} 1E+00, {__name__="ALERTS", alertname="A", alertstate="pending", job="b", severity="critical"} 1E+00
-"""
+_GOT_A = '{__name__="ALERTS", alertname="A", alertstate="%s", job="a", q="he said \\"hi\\", ok", severity="critical"} 1E+00'
+_GOT_B = '{__name__="ALERTS", alertname="A", alertstate="pending", job="b", severity="critical"} 1E+00'
+PROMTOOL_OUTPUT = "\n".join([
+    "Unit Testing:  /work/certificate_test.yml", "  FAILED:",
+    '    expr: "ALERTS{alertname=~\\"A\\"}", time: 30s,', "        exp: nil", "        got: " + _GOT_A % "pending",
+    '    expr: "ALERTS{alertname=~\\"A\\"}", time: 1m30s,', "        exp: nil",
+    "        got: " + _GOT_A % "firing" + ", " + _GOT_B, ""])
 
 
 def _series(name: str, points: list[tuple[float, float]], **labels: str) -> Series:
