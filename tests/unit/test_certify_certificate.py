@@ -17,7 +17,8 @@ from harness.config import load_source
 from tests.unit.fake_http import serve
 
 # What promtool 2.42 printed for a test like the one test_document writes (captured from the real tool).
-_GOT_A = '{__name__="ALERTS", alertname="A", alertstate="%s", job="a", q="he said \\"hi\\", ok", severity="critical"} 1E+00'
+_GOT_A = ('{__name__="ALERTS", alertname="A", alertstate="%s", job="a", q="he said \\"hi\\", ok", '
+          'severity="critical"} 1E+00')
 _GOT_B = '{__name__="ALERTS", alertname="A", alertstate="pending", job="b", severity="critical"} 1E+00'
 PROMTOOL_OUTPUT = "\n".join([
     "Unit Testing:  /work/certificate_test.yml", "  FAILED:",
