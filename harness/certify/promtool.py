@@ -70,7 +70,10 @@ def parse_output(text: str) -> dict[float, list[dict[str, str]]]:
     out: dict[float, list[dict[str, str]]] = {}
     for match in _CASE.finditer(text):
         at = durations.parse(match.group(1), "promtool eval time")
-        out[at] = [{k: _unescape(v) for k, v in _LABEL.findall(inner)} for inner, _ in _SAMPLE.findall(match.group(2))]
+        found = _SAMPLE.findall(match.group(2))
+        if len(found) != match.group(2).count("__name__="):
+            raise ObsdrillError(f"promtool: cannot read the samples it got at {match.group(1)}: {match.group(2)}")
+        out[at] = [{k: _unescape(v) for k, v in _LABEL.findall(inner)} for inner, _ in found]
     return out
 
 
@@ -113,7 +116,9 @@ class ContainerPromtool:
             volumes={str(directory): {"bind": "/work", "mode": "ro"}}, labels=labels, detach=True)
         try:
             code = int(container.wait(timeout=600).get("StatusCode", -1))
-            return code, container.logs(stdout=True, stderr=True).decode(errors="replace")
+            # each stream on its own: interleaved, stdout's blank lines land inside stderr's report lines
+            out, err = (container.logs(stdout=o, stderr=not o).decode(errors="replace") for o in (True, False))
+            return code, f"{out}\n{err}"
         finally:
             container.remove(force=True)
 

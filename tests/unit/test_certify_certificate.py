@@ -14,6 +14,7 @@ from harness.certify import promtool, samples, timeline
 from harness.certify.certificate import certify_run, real_timing
 from harness.certify.samples import Series
 from harness.config import load_source
+from harness.errors import ObsdrillError
 from tests.unit.fake_http import serve
 
 # What promtool 2.42 printed for a test like the one test_document writes (captured from the real tool).
@@ -162,3 +163,9 @@ def test_certify_run_compares_both_timelines(tmp_path: Path, firing_at: float, h
     test = runner.seen["tests"][0]
     assert test["input_series"][0]["series"] == "x" and test["interval"] == "10s"
     assert [r["alert"] for g in runner.seen["rules"]["groups"] for r in g["rules"]] == ["A"]
+
+
+def test_a_promtool_report_line_that_cannot_be_read_is_an_error() -> None:
+    broken = PROMTOOL_OUTPUT.replace('job="b", ', 'job="b\n\n')
+    with pytest.raises(ObsdrillError, match="cannot read the samples it got at 1m30s"):
+        promtool.parse_output(broken)
