@@ -85,6 +85,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"ok  {path}")
     for problem in result.problems:
         print(f"error: {problem}", file=sys.stderr)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(result.config)
     return 0 if result.passed else 2
 
@@ -236,6 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
                              help="write docker-compose.yml (full stack) and the config it mounts (reports/compose/)")
     compose.add_argument("--out", help="dir for docker-compose.yml and reports/compose/ (default: the repository root)")
     compose.set_defaults(fn=cmd_compose)
+    from harness.certify.command import add_parser as add_certify
+
+    add_certify(sub, common)
     return parser
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import jsonschema
 import promql_parser
 
+from harness.certify.lint import lint
 from harness.config import AlertRule, SourceConfig, load_source
 from harness.errors import ConfigError
 from harness.scenario.loader import load_scenario
@@ -123,13 +124,15 @@ class Validation:
     ok: list[Path] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     config: str = ""
+    warnings: list[str] = field(default_factory=list)  # the time-factor lint (harness/certify/lint.py)
 
     @property
     def passed(self) -> bool:
         return not self.problems
 
     def lines(self) -> list[str]:
-        return [f"ok  {p}" for p in self.ok] + [f"error: {p}" for p in self.problems] + (
+        return [f"ok  {p}" for p in self.ok] + [f"error: {p}" for p in self.problems] + [
+            f"warning: {w}" for w in self.warnings] + (
             [self.config] if self.config else [])
 
 
@@ -140,6 +143,7 @@ def validate(files: Sequence[Path], config_dir: Path, env: Mapping[str, str] | N
     source: SourceConfig = load_source(config_dir)  # an unreadable config is a ConfigError: nothing to check
     rules, receivers = source.rules(), source.receivers()
     result.problems += rule_problems(rules)
+    result.warnings += lint(source).lines()
     for path in files:
         try:
             scenario = load_scenario(path, env)

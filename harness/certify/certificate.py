@@ -1,0 +1,174 @@
+"""Equivalence certificate of one compressed run: per alert, the pending/firing/resolved times the compressed
+run showed (its stored ALERTS series, mapped onto real time) against the times Prometheus's rule engine
+(promtool) gives for the UNSCALED rules over the same raw samples stretched onto real time. It holds for an
+alert when every transition matches within one real evaluation interval plus one real scrape interval."""
+
+from __future__ import annotations
+
+import copy
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness import durations
+from harness.certify import promql, promtool, samples, timeline
+from harness.certify.lint import lint, recording_rules, rule_entries
+from harness.config import SourceConfig
+from harness.errors import ConfigError, ObsdrillError
+from harness.render import PROM_DEFAULTS
+
+RULE_FILE = "certified_rules.yml"
+
+
+@dataclass(frozen=True)
+class InstanceTimelines:
+    labels: timeline.Key
+    compressed: tuple[timeline.Transition, ...]
+    promtool: tuple[timeline.Transition, ...]
+    holds: bool
+
+    def describe(self) -> str:
+        labels = ", ".join(f"{k}={v}" for k, v in self.labels if k != "alertname") or "(no labels)"
+        return (f"    {'ok  ' if self.holds else 'FAIL'} {{{labels}}}\n"
+                f"         compressed run: {timeline.show(self.compressed)}\n"
+                f"         promtool (real): {timeline.show(self.promtool)}")
+
+
+@dataclass(frozen=True)
+class AlertCertificate:
+    alert: str
+    tolerance: float
+    instances: tuple[InstanceTimelines, ...]
+    lint: tuple[str, ...]  # what the time-factor lint says about this rule
+
+    @property
+    def holds(self) -> bool:
+        return all(i.holds for i in self.instances)
+
+    def describe(self) -> str:
+        head = (f"  {self.alert}: {'holds' if self.holds else 'FAILS'} (tolerance {self.tolerance:g}s real; "
+                f"{len(self.instances)} alert instance(s))")
+        notes = [f"    lint: {line}" for line in self.lint]
+        return "\n".join([head] + [i.describe() for i in self.instances] + notes)
+
+
+@dataclass(frozen=True)
+class Certificate:
+    factor: float
+    start: float  # wall-clock unix seconds of the certified window of the compressed run
+    end: float
+    series: int  # raw series exported
+    evaluator: str
+    alerts: tuple[AlertCertificate, ...]
+
+    @property
+    def holds(self) -> bool:
+        return all(a.holds for a in self.alerts)
+
+    def alert(self, name: str) -> AlertCertificate:
+        return next(a for a in self.alerts if a.alert == name)
+
+    def describe(self) -> str:
+        span = self.end - self.start
+        head = (f"equivalence certificate {'HOLDS' if self.holds else 'FAILS'}: time factor {self.factor:g}, "
+                f"{span:.0f}s compressed = {span / self.factor:.0f}s real, {self.series} raw series, "
+                f"unscaled rules evaluated by {self.evaluator}; times are real seconds since the window start")
+        return "\n".join([head] + [a.describe() for a in self.alerts])
+
+
+@dataclass(frozen=True)
+class RealTiming:
+    scrape_min: float  # the grid the samples are resampled onto
+    scrape_max: float
+    evaluation: float
+
+    @property
+    def tolerance(self) -> float:
+        return self.evaluation + self.scrape_max
+
+
+def real_timing(source: SourceConfig) -> RealTiming:
+    glob = {**PROM_DEFAULTS, **(source.prometheus.get("global") or {})}
+    scrapes = [durations.parse(glob["scrape_interval"])] + [
+        durations.parse(job.get("scrape_interval", glob["scrape_interval"]))
+        for job in source.prometheus.get("scrape_configs") or []]
+    return RealTiming(min(scrapes), max(scrapes), durations.parse(glob["evaluation_interval"]))
+
+
+def certified_rules(source: SourceConfig, alerts: Sequence[str]) -> dict[str, Any]:
+    """One rule file: every recording rule and the chosen alerts, unscaled, in their groups."""
+    groups = []
+    for _, doc in source.rule_files:
+        for group in doc.get("groups") or []:
+            kept = [r for r in group.get("rules") or [] if "record" in r or r.get("alert") in alerts]
+            if kept:
+                groups.append({**copy.deepcopy(group), "rules": copy.deepcopy(kept)})
+    return {"groups": groups}
+
+
+def _alert_rules(source: SourceConfig, alerts: Sequence[str] | None) -> dict[str, dict[str, Any]]:
+    found = {name: rule for _, kind, name, rule in rule_entries(source) if kind == "alert"}
+    unknown = [a for a in alerts or () if a not in found]
+    if unknown:
+        raise ConfigError(f"certify: no alert rule named {', '.join(unknown)} in the loaded rules "
+                          f"({', '.join(sorted(found))})")
+    return {name: found[name] for name in (alerts or sorted(found))}
+
+
+def _lead(rules: dict[str, dict[str, Any]], records: dict[str, str]) -> float:
+    """Real seconds of history an evaluation at the window start depends on."""
+    return max((promql.reach(str(r["expr"]), records) + durations.parse(r.get("for", 0))
+                + durations.parse(r.get("keep_firing_for", 0)) for r in rules.values()), default=0.0)
+
+
+def certify_run(prometheus_url: str, source: SourceConfig, start: float, end: float, factor: float,
+                alerts: Sequence[str] | None = None, runner: promtool.Runner | None = None,
+                work_dir: Path | None = None) -> Certificate:
+    """Certify the window [start, end] (wall-clock unix seconds) of a run compressed by ``factor`` on the
+    Prometheus at ``prometheus_url``, for ``alerts`` (default: every alert rule of ``source``, the UNSCALED
+    config under test). ``runner``: promtool (default: one on PATH). ``work_dir``: where the promtool
+    files are written (kept for inspection; default a temporary directory)."""
+    runner = runner or promtool.host_promtool()
+    if runner is None:
+        raise ObsdrillError("certify: no promtool on PATH; pass runner=ContainerPromtool(client, image)")
+    if not 0 < factor <= 1 or end <= start:
+        raise ConfigError(f"certify: need 0 < factor <= 1 and start < end (got {factor}, {start}..{end})")
+    records = recording_rules(source)
+    rules = _alert_rules(source, alerts)
+    timing = real_timing(source)
+    t0 = start - _lead(rules, records) * factor
+    exporter = samples.Exporter(prometheus_url)
+    selectors = set().union(*(promql.selectors(str(r["expr"]), records) for r in rules.values()))
+    raw = exporter.export(selectors, t0, end)
+    stretched = samples.stretch_all(raw, t0, factor, exporter.metadata())
+    grid = promtool.Grid(t0, timing.scrape_min, timing.evaluation,
+                         samples.grid_count(t0, t0 + (end - t0) / factor, timing.scrape_min))
+    document = promtool.test_document(RULE_FILE, stretched, grid, list(rules))
+    with tempfile.TemporaryDirectory(prefix="obsdrill-certify-") as tmp:
+        got = promtool.evaluate(runner, work_dir or Path(tmp), certified_rules(source, list(rules)), document)
+    stored = exporter.raw('ALERTS{alertname=~"' + "|".join(rules) + '"}', t0, end)
+    ours = timeline.compressed_states(stored, timing.evaluation * factor, end)
+    ours = {k: [(t0 + (t - t0) / factor, s) for t, s in v] for k, v in ours.items()}
+    theirs = {k: [(t0 + step, s) for step, s in v]
+              for k, v in timeline.promtool_states(got, grid.eval_steps()).items()}
+    certs = _alert_certificates(source, list(rules), ours, theirs, t0 + (start - t0) / factor, timing.tolerance)
+    return Certificate(factor, start, end, len(raw), runner.describe(), certs)
+
+
+def _alert_certificates(source: SourceConfig, names: Sequence[str], ours: dict[timeline.Key, list[Any]],
+                        theirs: dict[timeline.Key, list[Any]], real_start: float, tolerance: float
+                        ) -> tuple[AlertCertificate, ...]:
+    """Both sides as (real unix seconds, state) per alert instance, compared from ``real_start`` on."""
+    report = lint(source)
+    certs = []
+    for name in names:
+        instances = []
+        for key in sorted({k for k in (*ours, *theirs) if dict(k).get("alertname") == name}):
+            a = timeline.clip(ours.get(key, []), real_start)
+            b = timeline.clip(theirs.get(key, []), real_start)
+            instances.append(InstanceTimelines(key, a, b, timeline.agree(a, b, tolerance)))
+        certs.append(AlertCertificate(name, tolerance, tuple(instances),
+                                      tuple(f.line() for f in report.for_rule(name))))
+    return tuple(certs)
