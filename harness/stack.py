@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any, TypeVar, cast
 
 from testcontainers.core.network import Network
 
@@ -16,18 +17,20 @@ from harness import topology, volumes
 from harness.clients import AlertmanagerClient, PromClient, ServiceClient, SinkClient
 from harness.clients.elasticsearch import EsClient
 from harness.clients.jaeger import JaegerClient
-from harness.components.base import ObsContainer, RunContext, owner_labels, stage_config
+from harness.components.base import ObsContainer
+from harness.components.jaeger import QUERY
+from harness.components.spec import RunContext, owner_labels
 from harness.config import SourceConfig, load_source
 from harness.errors import ReadinessTimeoutError, StackError
 from harness.images import ImageChoice, load_recipes, resolve_images
 from harness.reaper import process_labels, reap
-from harness.render import RenderedConfig, render
+from harness.render import RenderedConfig
 from harness.runtime import Runtime
 from harness.settings import Settings
 from harness.volumes import DataVolume
 
-STAGED = ("elasticsearch", "otelcol", "jaeger", "grafana")  # config dirs of stack/ copied into the run dir
 LOGS_PREFIX = "recoloca"  # the collector's daily indices: recoloca-logs-YYYY.MM.DD (the seed's name)
+C = TypeVar("C")
 
 
 @dataclass
@@ -54,6 +57,7 @@ class Stack:
         self.timings = StackTimings()
         self.images: dict[str, ImageChoice] = {}
         self.containers: dict[str, ObsContainer] = {}
+        self._clients: dict[str, Any] = {}  # by component: made once per container start (see heal)
         self.volume: DataVolume | None = None
         self._network: Network | None = None
         self.config: RenderedConfig | None = None
@@ -79,21 +83,21 @@ class Stack:
         self.log(f"[obsdrill] {self.volume.describe()}")
         self._network = Network(docker_network_kw={"labels": labels})
         self._network.create()
-        run = RunContext(self.run_id, labels, self._network, self.run_dir, self.log)
-        tiers = topology.build(self.settings, self.images, run, self.volume)
+        tiers = topology.build(self.settings, self.images, RunContext(self.run_id, tuple(labels.items()), self.run_dir),
+                               self.volume)
         self._render(tiers)
         t0 = time.monotonic()
-        for container in tiers.first + tiers.second:
-            self.containers[container.alias] = container.start()
-        for container in tiers.first:
-            self.timings.ready[container.alias] = container.wait_ready(self.ready_timeout)
+        for spec in tiers.first + tiers.second:
+            self._run(ObsContainer(spec, self._network))
+        for spec in tiers.first:
+            self.timings.ready[spec.alias] = self.containers[spec.alias].wait_ready(self.ready_timeout)
         if self.has("elasticsearch"):
             self.elasticsearch.put_logs_template()
-        for container in tiers.after_logs_index:
-            self.containers[container.alias] = container.start()
+        for spec in tiers.after_logs_index:
+            self._run(ObsContainer(spec, self._network))
         self.timings.containers = time.monotonic() - t0
-        for container in tiers.second + tiers.after_logs_index:
-            self.timings.ready[container.alias] = container.wait_ready(self.ready_timeout)
+        for spec in tiers.second + tiers.after_logs_index:
+            self.timings.ready[spec.alias] = self.containers[spec.alias].wait_ready(self.ready_timeout)
         self._wait_targets_up()
         self.timings.total = time.monotonic() - started
         self.log(f"[obsdrill] stack ready in {self.timings.total:.1f}s: " +
@@ -102,11 +106,11 @@ class Stack:
             if not choice.available:
                 self.log(f"[obsdrill] {name.capitalize()}: unavailable (no image): {choice.reason}")
 
+    def _run(self, container: ObsContainer) -> None:
+        self.containers[container.alias] = container.start()
+
     def _render(self, tiers: topology.Tiers) -> None:
-        self.config = render(self.source, self.settings.time_factor, self.run_dir, topology.scrape_hosts(tiers))
-        for name in STAGED:
-            if (self.settings.config_dir / name).is_dir() and name in tiers.aliases():
-                stage_config(self.settings.config_dir / name, self.run_dir, name)
+        self.config = topology.prepare_run_dir(self.settings, self.source, self.run_dir, tiers)
         self.log(f"[obsdrill] run {self.run_id}: {self.settings.stack_mode} stack, time factor "
                  f"{self.settings.time_factor} (scrape {self.config.timing.scrape_interval:g}s, eval "
                  f"{self.config.timing.evaluation_interval:g}s); rendered config in {self.run_dir}")
@@ -136,6 +140,7 @@ class Stack:
             except Exception as exc:
                 errors.append(f"{container.alias}: {exc}")
         self.containers.clear()
+        self._clients.clear()
         if self._network is not None:
             try:
                 self._network.remove()
@@ -174,41 +179,46 @@ class Stack:
     def services(self) -> tuple[str, ...]:
         return tuple(s for s in topology.SERVICES if s in self.containers)
 
+    def _client(self, component: str, make: Callable[[], C]) -> C:
+        """The component's client, made on first use (its URL resolved then) and kept until it restarts."""
+        if component not in self._clients:
+            self._clients[component] = make()
+        return cast(C, self._clients[component])
+
     @property
     def prometheus(self) -> PromClient:
-        return PromClient(self.url("prometheus"))
+        return self._client("prometheus", lambda: PromClient(self.url("prometheus")))
 
     @property
     def alertmanager(self) -> AlertmanagerClient:
         from harness.components.alertmanager import CONFIG_DIR  # amtool runs in the container on this file
 
-        return AlertmanagerClient(self.url("alertmanager"), self._container("alertmanager"),
-                                  f"{CONFIG_DIR}/alertmanager.yml")
+        return self._client("alertmanager", lambda: AlertmanagerClient(
+            self.url("alertmanager"), self._container("alertmanager"), f"{CONFIG_DIR}/alertmanager.yml"))
 
     @property
     def sink(self) -> SinkClient:
-        return SinkClient(self.url("sink"))
+        return self._client("sink", lambda: SinkClient(self.url("sink")))
 
     @property
     def elasticsearch(self) -> EsClient:
-        return EsClient(self.url("elasticsearch"), prefix=LOGS_PREFIX)
+        return self._client("elasticsearch", lambda: EsClient(self.url("elasticsearch"), prefix=LOGS_PREFIX))
 
     @property
     def jaeger(self) -> JaegerClient:
-        from harness.components.jaeger import QUERY
-
-        return JaegerClient(self.url("jaeger", QUERY))
+        return self._client("jaeger", lambda: JaegerClient(self.url("jaeger", QUERY)))
 
     def service(self, name: str) -> ServiceClient:
         """Admin client of a synthetic service or of the GPU simulator (``gpu-sim``)."""
         if name not in (*self.services, "gpu-sim"):
             raise StackError(f"no service {name!r} in this stack (services: {', '.join(self.services)}, gpu-sim)")
-        return ServiceClient(name, self.url(name))
+        return self._client(name, lambda: ServiceClient(name, self.url(name)))
 
     def heal(self, name: str) -> None:
         """A crashed or stopped service is started again (and waited for); then its faults are cleared."""
         container = self._container(name)
         if not container.is_running():
+            self._clients.pop(name, None)  # the restarted container may have other host ports
             seconds = container.restart(self.ready_timeout)
             self.log(f"[obsdrill]   restarted {name} (ready after {seconds:.1f}s)")
         self.service(name).clear_fault()

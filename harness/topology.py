@@ -6,17 +6,22 @@ log document lands in an index with the right mapping."""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from harness.components.alertmanager import AlertmanagerContainer
-from harness.components.base import ObsContainer, RunContext
-from harness.components.elasticsearch import ElasticsearchContainer
-from harness.components.jaeger import JaegerContainer
-from harness.components.node_exporter import NodeExporterContainer
-from harness.components.otelcol import OtelcolContainer
-from harness.components.prometheus import PrometheusContainer
-from harness.components.services import GpuSimContainer, ServiceContainer, SinkContainer
+from harness.components.alertmanager import alertmanager
+from harness.components.elasticsearch import elasticsearch
+from harness.components.grafana import grafana
+from harness.components.jaeger import jaeger
+from harness.components.node_exporter import node_exporter
+from harness.components.otelcol import otelcol
+from harness.components.prometheus import prometheus
+from harness.components.services import Tracing, data_dir, gpu_sim, service, sink
+from harness.components.spec import ContainerSpec, RunContext
+from harness.config import SourceConfig
 from harness.images import ImageChoice
+from harness.render import RenderedConfig, render
 from harness.settings import Settings
 from harness.volumes import DataVolume
 
@@ -26,6 +31,7 @@ FULL_IMAGES = (*CORE_IMAGES, "elasticsearch", "otelcol", "jaeger", "grafana")
 DATA_SERVICE = "cv-analyzer"  # the service whose /data volume disk faults fill
 OTLP_HTTP = "http://otelcol:4318"
 GRAFANA_PASSWORD = "obsdrill"  # a throwaway stack on 127.0.0.1; anonymous viewers need none
+STAGED = ("elasticsearch", "otelcol", "jaeger", "grafana")  # config dirs of stack/ copied into the run dir
 
 
 def images_for(mode: str) -> tuple[str, ...]:
@@ -34,11 +40,11 @@ def images_for(mode: str) -> tuple[str, ...]:
 
 @dataclass
 class Tiers:
-    first: list[ObsContainer] = field(default_factory=list)
-    second: list[ObsContainer] = field(default_factory=list)
-    after_logs_index: list[ObsContainer] = field(default_factory=list)
+    first: list[ContainerSpec] = field(default_factory=list)
+    second: list[ContainerSpec] = field(default_factory=list)
+    after_logs_index: list[ContainerSpec] = field(default_factory=list)
 
-    def all(self) -> list[ObsContainer]:
+    def all(self) -> list[ContainerSpec]:
         return self.first + self.second + self.after_logs_index
 
     def aliases(self) -> set[str]:
@@ -50,33 +56,48 @@ def build(settings: Settings, images: dict[str, ImageChoice], run: RunContext, v
     full = settings.stack_mode == "full"
     tiers = Tiers()
     if full:
-        tiers.first += [ElasticsearchContainer(image["elasticsearch"], run), JaegerContainer(image["jaeger"], run)]
-        tiers.after_logs_index.append(OtelcolContainer(image["otelcol"], run))
-    tiers.second.append(SinkContainer(image["services"], run))
+        tiers.first += [elasticsearch(image["elasticsearch"], run), jaeger(image["jaeger"], run)]
+        tiers.after_logs_index.append(otelcol(image["otelcol"], run))
+    tiers.second.append(sink(image["services"], run))
+    tracing = Tracing(OTLP_HTTP, settings.trace_sampling) if full else None
     for name in SERVICES:
-        service = ServiceContainer(image["services"], run, name)
-        if full:
-            service.with_tracing(OTLP_HTTP, settings.trace_sampling)
-        if name == DATA_SERVICE:
-            service.with_data_volume(volume.mount)
-        tiers.second.append(service)
-    tiers.second.append(GpuSimContainer(image["services"], run, time_scale=1.0 / settings.time_factor))
-    exporter = NodeExporterContainer(image["node-exporter"], run)
-    if volume.mount is not None:
-        exporter.with_volume(volume.name, volume.mount)
-    tiers.second += [exporter, AlertmanagerContainer(image["alertmanager"], run),
-                     PrometheusContainer(image["prometheus"], run)]
+        data = data_dir(volume.mount) if name == DATA_SERVICE else None
+        tiers.second.append(service(image["services"], run, name, tracing, data))
+    tiers.second.append(gpu_sim(image["services"], run, time_scale=1.0 / settings.time_factor))
+    volumes = {volume.name: volume.mount} if volume.mount is not None else {}
+    tiers.second += [node_exporter(image["node-exporter"], run, volumes), alertmanager(image["alertmanager"], run),
+                     prometheus(image["prometheus"], run)]
     if full and "grafana" in image:
-        tiers.second.append(_grafana(image["grafana"], run))
+        tiers.second.append(grafana(image["grafana"], run, admin_password=GRAFANA_PASSWORD))
     return tiers
-
-
-def _grafana(image: str, run: RunContext) -> ObsContainer:
-    from harness.components.grafana import GrafanaContainer
-
-    return GrafanaContainer(image, run, admin_password=GRAFANA_PASSWORD)
 
 
 def scrape_hosts(tiers: Tiers) -> set[str]:
     """Hosts a rendered prometheus.yml may scrape in this run (the DNS aliases plus Prometheus itself)."""
     return tiers.aliases() | {"localhost"}
+
+
+def prepare_run_dir(settings: Settings, source: SourceConfig, run_dir: Path, tiers: Tiers) -> RenderedConfig:
+    """Everything the containers of ``tiers`` mount, written under ``run_dir`` (a harness run and
+    ``obsdrill compose`` alike): the config rendered for the time factor, the STAGED config dirs of the
+    components present copied, and the host dirs the containers write (Mount.create) made."""
+    config = render(source, settings.time_factor, run_dir, scrape_hosts(tiers))
+    for name in STAGED:
+        if (settings.config_dir / name).is_dir() and name in tiers.aliases():
+            stage_config(settings.config_dir / name, run_dir, name)
+    for mount in (m for spec in tiers.all() for m in spec.mounts):
+        if mount.create is not None:
+            mount.host.mkdir(parents=True, exist_ok=True)
+            mount.host.chmod(mount.create)
+    return config
+
+
+def stage_config(source: Path, run_dir: Path, name: str) -> Path:
+    """Copy a component's config dir (e.g. stack/otelcol/) to ``run_dir/name`` for mounting: files 0644, dirs
+    0755, since the containers read them as non-root users. Returns the copy."""
+    target = run_dir / name
+    shutil.copytree(source, target, dirs_exist_ok=True)
+    target.chmod(0o755)
+    for path in target.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return target

@@ -18,7 +18,7 @@ import yaml
 
 from harness import durations
 from harness.certify.samples import Series, resample
-from harness.components.base import owner_labels
+from harness.components.spec import owner_labels
 from harness.errors import ObsdrillError
 from harness.reaper import process_labels
 

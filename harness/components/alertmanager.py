@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from harness.components.base import ObsContainer, RunContext
+from dataclasses import replace
 
+from harness.components.spec import ContainerSpec, Mount, Readiness, RunContext, Tmpfs, container
+
+ALIAS = "alertmanager"
 CONFIG_DIR = "/etc/obsdrill/alertmanager"
+PORT = 9093
 
 
-class AlertmanagerContainer(ObsContainer):
-    alias = "alertmanager"
-    ready_path = "/-/ready"
-    ready_port = 9093
-    hint = "a config error shows as 'Loading configuration file failed' above"
-
-    def __init__(self, image: str, run: RunContext) -> None:
-        super().__init__(image, run)
-        self.with_loopback_port(9093)
-        self.with_volume_mapping(str(run.run_dir / "alertmanager"), CONFIG_DIR, "ro")
-        self.with_tmpfs("/alertmanager", "64m")
-        self.with_command([
-            f"--config.file={CONFIG_DIR}/alertmanager.yml", "--storage.path=/alertmanager",
-            "--web.listen-address=0.0.0.0:9093", "--cluster.listen-address=",
-        ])
+def alertmanager(image: str, run: RunContext) -> ContainerSpec:
+    ready = Readiness(PORT, ("/-/ready",), "a config error shows as 'Loading configuration file failed' above")
+    return replace(
+        container(run, ALIAS, image, ready),
+        command=(f"--config.file={CONFIG_DIR}/alertmanager.yml", "--storage.path=/alertmanager",
+                 f"--web.listen-address=0.0.0.0:{PORT}", "--cluster.listen-address="),
+        ports=(PORT,),
+        mounts=(Mount(run.run_dir / ALIAS, CONFIG_DIR, "ro"),),
+        tmpfs=(Tmpfs("/alertmanager", "64m"),),
+    )

@@ -1,94 +1,76 @@
-"""The container base every component builds on: run labels, loopback-only ports, readiness waits whose
-timeout error carries the container's log tail and a hint."""
+"""The running form of a ContainerSpec: a Testcontainers container built through its public API, on the run's
+network, ports published on 127.0.0.1 only, with a readiness wait whose timeout error carries the container's
+log tail and a hint, and host URLs resolved once per start."""
 
 from __future__ import annotations
 
-import shutil
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import requests
+from docker.types import Ulimit as DockerUlimit
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 
+from harness.components.spec import ContainerSpec
 from harness.errors import ReadinessTimeoutError
-from harness.settings import OWNER_LABEL, RUN_LABEL
 
 LOOPBACK = "127.0.0.1"
 
 
-@dataclass
-class RunContext:
-    """What every container of one run shares: its id, labels, network and rendered config dir."""
-
-    run_id: str
-    labels: dict[str, str]
-    network: Network
-    run_dir: Path
-    log: Callable[[str], None] = print
-    started: list[ObsContainer] = field(default_factory=list)
-
-    @property
-    def log_dir(self) -> Path:
-        """The services' JSON log files (written by the services, tailed by the collector)."""
-        path = self.run_dir / "logs"
-        if not path.is_dir():
-            path.mkdir(parents=True, exist_ok=True)
-            path.chmod(0o755)
-        return path
+def run_options(spec: ContainerSpec) -> dict[str, Any]:
+    """The docker-py run options of ``spec`` that Testcontainers has no builder for (``with_kwargs``)."""
+    options: dict[str, Any] = {"labels": spec.label_map()}
+    if spec.user is not None:
+        options["user"] = spec.user
+    if spec.ulimits:
+        options["ulimits"] = [DockerUlimit(name=u.name, soft=u.soft, hard=u.hard) for u in spec.ulimits]
+    return options
 
 
 class ObsContainer(DockerContainer):
-    """A run-labelled container on the run's network, its ports published on 127.0.0.1 only."""
+    """One started (or startable) container of a run. ``url()`` asks the engine for a mapped port once per
+    start: a restart may map other host ports, so ``restart`` forgets them."""
 
-    alias = "component"
-    ready_path = "/"
-    ready_port = 80
-    hint = "check the container log above"
-
-    def __init__(self, image: str, run: RunContext, **kwargs: Any) -> None:
-        super().__init__(image, **kwargs)
-        self.run = run
-        self.with_network(run.network).with_network_aliases(self.alias)
-        self.with_name(f"obsdrill-{run.run_id}-{self.alias}")
-        self._labels = {**run.labels, "io.obsdrill.component": self.alias}
-        self._extra: dict[str, Any] = {}
-
-    def with_loopback_port(self, port: int) -> ObsContainer:
-        self.ports[f"{port}/tcp"] = (LOOPBACK, None)  # type: ignore[assignment]
-        return self
-
-    def with_tmpfs(self, path: str, size: str, mode: str = "1777") -> ObsContainer:
-        self.tmpfs[path] = f"size={size},mode={mode}"
-        return self
-
-    def with_run_option(self, **kwargs: Any) -> ObsContainer:
-        self._extra.update(kwargs)
-        return self
-
-    def start(self) -> ObsContainer:
-        self.with_kwargs(labels=self._labels, **self._extra)
-        self.run.started.append(self)
-        super().start()
-        return self
+    def __init__(self, spec: ContainerSpec, network: Network, docker_client_kw: dict[str, Any] | None = None) -> None:
+        super().__init__(spec.image, docker_client_kw=docker_client_kw)
+        self.spec = spec
+        self.alias = spec.alias
+        self.with_name(spec.name).with_network(network).with_network_aliases(*spec.aliases)
+        if spec.command:
+            self.with_command(list(spec.command))
+        for key, value in spec.env:
+            self.with_env(key, value)
+        for port in spec.ports:
+            # with_bind_ports takes no host address; docker-py reads an (address, None) binding from this
+            # public mapping as "a free host port on that address only"
+            self.ports[f"{port}/tcp"] = (LOOPBACK, None)  # type: ignore[assignment]
+        for mount in spec.mounts:
+            self.with_volume_mapping(str(mount.host), mount.target, mount.mode)
+        for tmpfs in spec.tmpfs:
+            self.with_tmpfs_mount(tmpfs.target, tmpfs.options())  # passed to the engine as the mount options
+        self.with_kwargs(**run_options(spec))
+        self._urls: dict[int, str] = {}
 
     def is_running(self) -> bool:
         return self._state() == "running"
 
     def restart(self, timeout: float) -> float:
         """Start the stopped or exited container again (same name, network alias and mounts); seconds to ready."""
-        wrapped = self.get_wrapped_container()
+        wrapped = self._wrapped()
         if wrapped is None:
             raise ReadinessTimeoutError(f"{self.alias}: cannot restart a container that was never started")
+        self._urls.clear()
         wrapped.start()
         return self.wait_ready(timeout)
 
     def url(self, port: int | None = None) -> str:
-        mapped = self.get_docker_client().port(self.get_container_id(), port or self.ready_port)
-        return f"http://{LOOPBACK}:{mapped}"
+        """``http://127.0.0.1:<host port>`` of a container port (default: the readiness port)."""
+        port = port or self.spec.readiness.port
+        if port not in self._urls:
+            mapped = self.get_docker_client().port(self.get_container_id(), port)
+            self._urls[port] = f"http://{LOOPBACK}:{mapped}"
+        return self._urls[port]
 
     def logs_tail(self, lines: int = 40) -> str:
         try:
@@ -99,8 +81,11 @@ class ObsContainer(DockerContainer):
         return "\n".join(text.rstrip().splitlines()[-lines:])
 
     def is_ready(self) -> bool:
-        response = requests.get(self.url() + self.ready_path, timeout=2)
-        return response.status_code == 200
+        ready = self.spec.readiness
+        for path in ready.paths:
+            if requests.get(self.url() + path, auth=ready.auth, timeout=2).status_code != 200:
+                return False
+        return True
 
     def wait_ready(self, timeout: float) -> float:
         """Seconds it took; on timeout a ReadinessTimeoutError with the log tail and a hint."""
@@ -119,28 +104,17 @@ class ObsContainer(DockerContainer):
             time.sleep(0.3)
         raise ReadinessTimeoutError(self._failure(f"not ready after {timeout:.0f}s (last: {last})"))
 
+    def _wrapped(self) -> Any:
+        return self.get_wrapped_container() if self.status != "not_started" else None
+
     def _state(self) -> str:
-        wrapped = self.get_wrapped_container()
+        wrapped = self._wrapped()
         if wrapped is None:
             return "unknown"
         wrapped.reload()
         return str(wrapped.status)
 
     def _failure(self, what: str) -> str:
-        return (f"{self.alias} ({self.image}) {what}: waited on {self.ready_path} port {self.ready_port}\n"
-                f"--- last log lines of {self.alias} ---\n{self.logs_tail()}\n--- hint: {self.hint}")
-
-
-def owner_labels(run_id: str, extra: dict[str, str]) -> dict[str, str]:
-    return {OWNER_LABEL: "obsdrill", RUN_LABEL: run_id, **extra}
-
-
-def stage_config(source: Path, run_dir: Path, name: str) -> Path:
-    """Copy a component's config dir (e.g. stack/otelcol/) to ``run_dir/name`` for mounting: files 0644, dirs
-    0755, since the containers read them as non-root users. Returns the copy."""
-    target = run_dir / name
-    shutil.copytree(source, target, dirs_exist_ok=True)
-    target.chmod(0o755)
-    for path in target.rglob("*"):
-        path.chmod(0o755 if path.is_dir() else 0o644)
-    return target
+        ready = self.spec.readiness
+        return (f"{self.alias} ({self.image}) {what}: waited on {', '.join(ready.paths)} port {ready.port}\n"
+                f"--- last log lines of {self.alias} ---\n{self.logs_tail()}\n--- hint: {ready.hint}")

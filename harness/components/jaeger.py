@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from harness.components.base import ObsContainer, RunContext
+from dataclasses import replace
 
+from harness.components.spec import ContainerSpec, Mount, Readiness, RunContext, container
+
+ALIAS = "jaeger"
 CONFIG_DIR = "/etc/obsdrill/jaeger"
-OTLP_GRPC, OTLP_HTTP, QUERY, HEALTH = 4317, 4318, 16686, 13133
+OTLP_GRPC, OTLP_HTTP, QUERY, HEALTH = 4317, 4318, 16686, 13133  # QUERY: harness.clients.jaeger.JaegerClient
 
 
-class JaegerContainer(ObsContainer):
-    alias = "jaeger"
-    ready_path = "/status"
-    ready_port = HEALTH
+def jaeger(image: str, run: RunContext) -> ContainerSpec:
     hint = "a config error shows as 'failed to get config' above; check reports/runs/<run-id>/jaeger/config.yaml"
-
-    def __init__(self, image: str, run: RunContext) -> None:
-        super().__init__(image, run)
-        for port in (OTLP_GRPC, OTLP_HTTP, QUERY, HEALTH):
-            self.with_loopback_port(port)
-        self.with_volume_mapping(str(run.run_dir / "jaeger"), CONFIG_DIR, "ro")
-        self.with_command([f"--config={CONFIG_DIR}/config.yaml"])
-
-    def query_url(self) -> str:
-        """Base URL of the query API (harness.clients.jaeger.JaegerClient) from the host."""
-        return self.url(QUERY)
+    return replace(
+        container(run, ALIAS, image, Readiness(HEALTH, ("/status",), hint)),
+        command=(f"--config={CONFIG_DIR}/config.yaml",),
+        ports=(OTLP_GRPC, OTLP_HTTP, QUERY, HEALTH),
+        mounts=(Mount(run.run_dir / ALIAS, CONFIG_DIR, "ro"),),
+    )

@@ -4,27 +4,24 @@ excluded), so DiskSpaceLow is about the run's size-limited volume and never abou
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
-from harness.components.base import ObsContainer, RunContext
+from harness.components.spec import ContainerSpec, Mount, Readiness, RunContext, container
 
+ALIAS = "node-exporter"
+PORT = 9100
 VOLUME_ROOT = "/host"
 # Everything but /host/...: root is overlay (excluded by fstype), /etc/hosts and friends are bind mounts of
 # the host disk, /dev/shm and /run are tmpfs.
 EXCLUDE = "^/(dev|proc|sys|run|etc|var|usr|tmp|opt|srv|mnt|home|root|boot)($|/)"
 
 
-class NodeExporterContainer(ObsContainer):
-    alias = "node-exporter"
-    ready_path = "/metrics"
-    ready_port = 9100
-
-    def __init__(self, image: str, run: RunContext) -> None:
-        super().__init__(image, run)
-        self.with_loopback_port(9100)
-        self.with_command(["--web.listen-address=0.0.0.0:9100",
-                           f"--collector.filesystem.mount-points-exclude={EXCLUDE}"])
-
-    def with_volume(self, name: str, host_dir: Path) -> NodeExporterContainer:
-        self.with_volume_mapping(str(host_dir), f"{VOLUME_ROOT}/{name}", "ro")
-        return self
+def node_exporter(image: str, run: RunContext, volumes: dict[str, Path] | None = None) -> ContainerSpec:
+    """``volumes``: the platform's data volumes by name, each mounted read-only at /host/<name>."""
+    return replace(
+        container(run, ALIAS, image, Readiness(PORT, ("/metrics",))),
+        command=(f"--web.listen-address=0.0.0.0:{PORT}", f"--collector.filesystem.mount-points-exclude={EXCLUDE}"),
+        ports=(PORT,),
+        mounts=tuple(Mount(host, f"{VOLUME_ROOT}/{name}", "ro") for name, host in (volumes or {}).items()),
+    )

@@ -5,40 +5,29 @@ arrive once it is back)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from dataclasses import replace
 
-from harness.components.base import ObsContainer, RunContext
+from harness.components.spec import LOG_DIR_MODE, ContainerSpec, Mount, Readiness, RunContext, container
 
+ALIAS = "otelcol"
 CONFIG_DIR = "/etc/obsdrill/otelcol"
 LOG_DIR = "/var/log/app"
 STATE_DIR = "/var/lib/otelcol/file_storage"
 OTLP_GRPC, OTLP_HTTP, HEALTH = 4317, 4318, 13133
+STATE_MODE = 0o777  # the collector runs as uid 10001
+HINT = ("a config error shows as 'invalid configuration' or 'failed to get config' above; "
+        "check reports/runs/<run-id>/otelcol/config.yaml")
 
 
-class OtelcolContainer(ObsContainer):
-    alias = "otelcol"
-    ready_path = "/"
-    ready_port = HEALTH
-    hint = ("a config error shows as 'invalid configuration' or 'failed to get config' above; "
-            "check reports/runs/<run-id>/otelcol/config.yaml")
-
-    def __init__(self, image: str, run: RunContext, log_dir: Path | None = None,
-                 es_url: str = "http://elasticsearch:9200", otlp_endpoint: str = "jaeger:4317") -> None:
-        super().__init__(image, run)
-        for port in (OTLP_GRPC, OTLP_HTTP, HEALTH):
-            self.with_loopback_port(port)
-        self.log_dir = log_dir or run.log_dir
-        state = run.run_dir / "otelcol-state"
-        state.mkdir(parents=True, exist_ok=True)
-        state.chmod(0o777)  # the collector runs as uid 10001
-        self.with_volume_mapping(str(run.run_dir / "otelcol"), CONFIG_DIR, "ro")
-        self.with_volume_mapping(str(self.log_dir), LOG_DIR, "ro")
-        self.with_volume_mapping(str(state), STATE_DIR, "rw")
-        self.with_env("OBSDRILL_ES_URL", es_url)
-        self.with_env("OBSDRILL_OTLP_ENDPOINT", otlp_endpoint)
-        self.with_env("OBSDRILL_LOG_GLOB", f"{LOG_DIR}/*.log")
-        self.with_command([f"--config={CONFIG_DIR}/config.yaml"])
-
-    def otlp_http_url(self) -> str:
-        """Base URL for OTLP/HTTP from the host: POST {url}/v1/traces, /v1/logs."""
-        return self.url(OTLP_HTTP)
+def otelcol(image: str, run: RunContext, es_url: str = "http://elasticsearch:9200",
+            otlp_endpoint: str = "jaeger:4317") -> ContainerSpec:
+    return replace(
+        container(run, ALIAS, image, Readiness(HEALTH, ("/",), HINT)),
+        command=(f"--config={CONFIG_DIR}/config.yaml",),
+        env=(("OBSDRILL_ES_URL", es_url), ("OBSDRILL_OTLP_ENDPOINT", otlp_endpoint),
+             ("OBSDRILL_LOG_GLOB", f"{LOG_DIR}/*.log")),
+        ports=(OTLP_GRPC, OTLP_HTTP, HEALTH),
+        mounts=(Mount(run.run_dir / ALIAS, CONFIG_DIR, "ro"),
+                Mount(run.log_dir, LOG_DIR, "ro", create=LOG_DIR_MODE),
+                Mount(run.run_dir / "otelcol-state", STATE_DIR, "rw", create=STATE_MODE)),
+    )

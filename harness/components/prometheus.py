@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from harness.components.base import ObsContainer, RunContext
+from dataclasses import replace
 
+from harness.components.spec import ContainerSpec, Mount, Readiness, RunContext, Tmpfs, container
+
+ALIAS = "prometheus"
 CONFIG_DIR = "/etc/obsdrill/prometheus"
+PORT = 9090
 
 
-class PrometheusContainer(ObsContainer):
-    alias = "prometheus"
-    ready_path = "/-/ready"
-    ready_port = 9090
+def prometheus(image: str, run: RunContext) -> ContainerSpec:
     hint = "a config error shows as 'error loading config' above; check reports/runs/<run-id>/prometheus/"
-
-    def __init__(self, image: str, run: RunContext) -> None:
-        super().__init__(image, run)
-        self.with_loopback_port(9090)
-        self.with_volume_mapping(str(run.run_dir / "prometheus"), CONFIG_DIR, "ro")
-        self.with_tmpfs("/prometheus", "512m")
-        self.with_command([
-            f"--config.file={CONFIG_DIR}/prometheus.yml", "--storage.tsdb.path=/prometheus",
-            "--web.listen-address=0.0.0.0:9090", "--web.enable-lifecycle",
-            "--storage.tsdb.retention.time=1d",
-        ])
+    return replace(
+        container(run, ALIAS, image, Readiness(PORT, ("/-/ready",), hint)),
+        command=(f"--config.file={CONFIG_DIR}/prometheus.yml", "--storage.tsdb.path=/prometheus",
+                 f"--web.listen-address=0.0.0.0:{PORT}", "--web.enable-lifecycle",
+                 "--storage.tsdb.retention.time=1d"),
+        ports=(PORT,),
+        mounts=(Mount(run.run_dir / ALIAS, CONFIG_DIR, "ro"),),
+        tmpfs=(Tmpfs("/prometheus", "512m"),),
+    )

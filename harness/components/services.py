@@ -3,66 +3,68 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from harness.components.base import ObsContainer, RunContext
+from harness.components.spec import LOG_DIR_MODE, ContainerSpec, Mount, Readiness, RunContext, Tmpfs, container
 
 LOG_DIR = "/var/log/app"
 DATA_DIR = "/data"
+SERVICE_PORT = 8000
+GPU_SIM_ALIAS, GPU_SIM_PORT = "gpu-sim", 9400
+SINK_ALIAS, SINK_PORT, SINK_SMTP_PORT = "sink", 8080, 1025
 
 
-class ServiceContainer(ObsContainer):
-    """One synthetic service on port 8000: JSON logs to the run's log dir, spans to the collector."""
+@dataclass(frozen=True)
+class Tracing:
+    """Where a service sends its spans (OTLP/HTTP) and which fraction of traces it samples."""
 
-    ready_path = "/health"
-    ready_port = 8000
-    hint = "a service that exits at once shows a Python traceback above"
-
-    def __init__(self, image: str, run: RunContext, service: str) -> None:
-        self.alias = service
-        super().__init__(image, run)
-        self.with_loopback_port(self.ready_port)
-        self.with_command(["synthetic_services", service, "--host", "0.0.0.0", "--port", str(self.ready_port),
-                           "--log-file", f"{LOG_DIR}/{service}.log"])
-        self.with_volume_mapping(str(run.log_dir), LOG_DIR, "rw")
-
-    def with_tracing(self, otlp_endpoint: str, sampling: float) -> ServiceContainer:
-        self.with_env("OTEL_EXPORTER_OTLP_ENDPOINT", otlp_endpoint)
-        self.with_env("OTEL_TRACES_SAMPLER_ARG", f"{sampling:g}")
-        return self
-
-    def with_data_volume(self, host_dir: Path | None) -> ServiceContainer:
-        """``/data``: the run's size-limited ext4 volume when there is one, else a 64 MiB tmpfs."""
-        if host_dir is None:
-            self.with_tmpfs(DATA_DIR, "64m", "0777")
-        else:
-            self.with_volume_mapping(str(host_dir), DATA_DIR, "rw")
-        return self
+    otlp_endpoint: str
+    sampling: float
 
 
-class GpuSimContainer(ObsContainer):
-    """Simulated NVIDIA GPUs with a DCGM-exporter compatible /metrics; physics sped up by 1/time factor."""
+def data_dir(host_dir: Path | None) -> Mount | Tmpfs:
+    """``/data``: the run's size-limited ext4 volume (its host dir) when there is one, else a 64 MiB tmpfs."""
+    return Tmpfs(DATA_DIR, "64m", "0777") if host_dir is None else Mount(host_dir, DATA_DIR, "rw")
 
-    alias = "gpu-sim"
-    ready_path = "/healthz"
-    ready_port = 9400
+
+def service(image: str, run: RunContext, name: str, tracing: Tracing | None = None,
+            data: Mount | Tmpfs | None = None) -> ContainerSpec:
+    """One synthetic service on port 8000: JSON logs to the run's log dir, spans to ``tracing``, ``data``
+    (see data_dir) where it has one."""
+    ready = Readiness(SERVICE_PORT, ("/health",), "a service that exits at once shows a Python traceback above")
+    env = () if tracing is None else (("OTEL_EXPORTER_OTLP_ENDPOINT", tracing.otlp_endpoint),
+                                      ("OTEL_TRACES_SAMPLER_ARG", f"{tracing.sampling:g}"))
+    mounts = [Mount(run.log_dir, LOG_DIR, "rw", create=LOG_DIR_MODE)]
+    if isinstance(data, Mount):
+        mounts.append(data)
+    return replace(
+        container(run, name, image, ready),
+        command=("synthetic_services", name, "--host", "0.0.0.0", "--port", str(SERVICE_PORT),
+                 "--log-file", f"{LOG_DIR}/{name}.log"),
+        env=env,
+        ports=(SERVICE_PORT,),
+        mounts=tuple(mounts),
+        tmpfs=(data,) if isinstance(data, Tmpfs) else (),
+    )
+
+
+def gpu_sim(image: str, run: RunContext, gpus: int = 2, time_scale: float = 1.0) -> ContainerSpec:
+    """Simulated NVIDIA GPUs with a DCGM-exporter compatible /metrics; physics sped up by ``time_scale``."""
     hint = "gpu_sim prints its backend choice (simulator or real NVML) in the first line above"
+    return replace(
+        container(run, GPU_SIM_ALIAS, image, Readiness(GPU_SIM_PORT, ("/healthz",), hint)),
+        command=("gpu_sim", "--bind", "0.0.0.0", "--port", str(GPU_SIM_PORT), "--gpus", str(gpus),
+                 "--mode", "auto", "--time-scale", f"{time_scale:g}", "--hostname", "gpu-node-1"),
+        ports=(GPU_SIM_PORT,),
+    )
 
-    def __init__(self, image: str, run: RunContext, gpus: int = 2, time_scale: float = 1.0) -> None:
-        super().__init__(image, run)
-        self.with_loopback_port(self.ready_port)
-        self.with_command(["gpu_sim", "--bind", "0.0.0.0", "--port", str(self.ready_port), "--gpus", str(gpus),
-                           "--mode", "auto", "--time-scale", f"{time_scale:g}", "--hostname", "gpu-node-1"])
 
-
-class SinkContainer(ObsContainer):
-    alias = "sink"
-    ready_path = "/health"
-    ready_port = 8080
+def sink(image: str, run: RunContext) -> ContainerSpec:
     hint = "the sink runs aiosmtpd on 1025 and HTTP on 8080 inside the run network"
-
-    def __init__(self, image: str, run: RunContext) -> None:
-        super().__init__(image, run)
-        self.with_loopback_port(8080)
-        self.with_command(["synthetic_services", "sink", "--host", "0.0.0.0", "--port", "8080",
-                           "--smtp-port", "1025"])
+    return replace(
+        container(run, SINK_ALIAS, image, Readiness(SINK_PORT, ("/health",), hint)),
+        command=("synthetic_services", "sink", "--host", "0.0.0.0", "--port", str(SINK_PORT),
+                 "--smtp-port", str(SINK_SMTP_PORT)),
+        ports=(SINK_PORT,),
+    )

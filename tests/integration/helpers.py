@@ -1,4 +1,5 @@
-"""Shared by the real-stack tests: requests into the platform with known ids, and waits on real servers."""
+"""Shared by the real-stack tests: requests into the platform with known ids (waits on Prometheus: the
+facade's ``obsdrill.expect_query``)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,6 @@ from typing import Any
 
 import requests
 
-from harness.assertions.wait import eventually
-from harness.clients.prometheus import PromClient, Sample
 from harness.facade import Obsdrill
 
 
@@ -36,16 +35,3 @@ def send(obsdrill: Obsdrill, service: str, method: str, path: str, body: dict[st
     except ValueError:
         payload = response.text
     return Sent(trace_id, span_id, correlation, response.status_code, payload)
-
-
-def wait_samples(prom: PromClient, expr: str, within: float = 60.0) -> list[Sample]:
-    """The samples of ``expr`` once it returns any (a comparison filter in ``expr`` is the condition)."""
-    samples, _ = eventually(lambda: prom.query(expr), within, f"PromQL {expr!r} returned no series",
-                            lambda: _values(prom, expr))
-    return samples
-
-
-def _values(prom: PromClient, expr: str) -> str:
-    from harness.assertions.metrics import near_misses
-
-    return near_misses(prom, expr)

@@ -9,7 +9,7 @@ import pytest
 from harness.assertions.wait import eventually
 from harness.clients.jaeger import normalize_trace_id
 from harness.facade import Obsdrill
-from tests.integration.helpers import send, wait_samples
+from tests.integration.helpers import send
 
 pytestmark = pytest.mark.stack
 
@@ -22,7 +22,8 @@ def test_every_scrape_target_is_up_and_a_service_metric_is_scraped(obsdrill: Obs
     assert set(jobs.values()) == {"up"}, jobs
     sent = send(obsdrill, "backend", "GET", "/api/status")
     assert sent.status == 200
-    samples = wait_samples(prom, 'http_requests_total{service="backend",endpoint="/api/status",status_code="200"} > 0')
+    samples = obsdrill.expect_query(
+        'http_requests_total{service="backend",endpoint="/api/status",status_code="200"} > 0')
     assert samples[0].labels["job"] == "recoloca-backend"
 
 

@@ -9,7 +9,7 @@ import pytest
 from harness.assertions.wait import eventually
 from harness.clients.jaeger import Trace
 from harness.facade import Obsdrill
-from tests.integration.helpers import send, wait_samples
+from tests.integration.helpers import send
 
 pytestmark = pytest.mark.stack
 
@@ -30,7 +30,7 @@ def test_one_request_through_the_gateway_in_every_pillar(obsdrill: Obsdrill) -> 
     sent = send(obsdrill, "gateway", "POST", "/api/cv/improve", {"user_type": "premium", "model": "gpt-cv"})
     assert sent.status == 200, sent.body
     for service, endpoint in ENDPOINTS.items():
-        wait_samples(obsdrill.prometheus, f'http_requests_total{{service="{service}",endpoint="{endpoint}"}} > 0')
+        obsdrill.expect_query(f'http_requests_total{{service="{service}",endpoint="{endpoint}"}} > 0')
 
     jaeger = obsdrill.stack.jaeger
     trace, _ = eventually(lambda: _complete(jaeger.trace(sent.trace_id)), 60,

@@ -5,23 +5,24 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
-import testcontainers.core.container as tc_container
 import yaml
 
 from harness import compose, topology
 from harness.cli import main
-from harness.components.base import RunContext
+from harness.components.base import LOOPBACK
+from harness.components.spec import RunContext, owner_labels
 from harness.images import ImageChoice, load_recipes
 from harness.settings import OWNER_LABEL, Settings, project_root
 from harness.volumes import DataVolume
+from tests.unit.fake_engine import no_ryuk, started
 
 COMMITTED = project_root() / compose.COMPOSE_FILE
 FULL = {"elasticsearch", "jaeger", "otelcol", "sink", *topology.SERVICES, "gpu-sim", "node-exporter",
         "alertmanager", "prometheus", "grafana"}
+__all__ = ["no_ryuk"]  # a fixture
 
 
 def _settings() -> Settings:
@@ -40,22 +41,19 @@ def document(generated: tuple[str, Path]) -> dict[str, Any]:
     return doc
 
 
-class _NoEngine:
-    def __init__(self, **kwargs: Any) -> None:
-        pass
-
-
 @pytest.fixture
-def harness_containers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """The full stack's containers built the way Stack._start builds them (no engine: its client is stubbed)."""
-    monkeypatch.setattr(tc_container, "DockerClient", _NoEngine)
+def engine_calls(generated: tuple[str, Path], no_ryuk: None) -> dict[str, dict[str, Any]]:
+    """What the harness asks the engine to create for each container of the full stack: specs built as
+    Stack._start builds them (same run dir as the compose file, so host paths compare), each started through
+    ObsContainer on a recording engine."""
     settings = _settings()
     recipes = load_recipes(settings.config_dir / "images")
     images = {n: ImageChoice(n, recipes[n].upstream or recipes[n].tag, "upstream", "test")
               for n in topology.FULL_IMAGES}
-    run = RunContext("t", {OWNER_LABEL: "obsdrill"}, SimpleNamespace(name="n"), tmp_path)  # type: ignore[arg-type]
+    run = RunContext(compose.RUN_ID, tuple(owner_labels(compose.RUN_ID, {}).items()),
+                     generated[1].resolve() / compose.CONFIG_SUBDIR)
     tiers = topology.build(settings, images, run, DataVolume("data", None, 64, "test"))
-    return {c.alias: c for c in tiers.all()}
+    return {spec.alias: started(spec).created() for spec in tiers.all()}
 
 
 def test_committed_file_is_what_the_generator_produces_now(generated: tuple[str, Path]) -> None:
@@ -64,19 +62,23 @@ def test_committed_file_is_what_the_generator_produces_now(generated: tuple[str,
         "docker-compose.yml no longer matches the harness's topology: run `obsdrill compose` and commit it")
 
 
-def test_every_component_of_the_full_topology(document: dict[str, Any], harness_containers: dict[str, Any]) -> None:
-    assert set(document["services"]) == FULL == set(harness_containers)
+def test_every_component_of_the_full_topology(document: dict[str, Any],
+                                             engine_calls: dict[str, dict[str, Any]]) -> None:
+    assert set(document["services"]) == FULL == set(engine_calls)
+    assert list(document["services"]) == list(engine_calls)  # start order
     assert document["name"] == compose.PROJECT
 
 
 def test_ports_only_on_loopback_with_the_harness_container_ports(
-        document: dict[str, Any], harness_containers: dict[str, Any]) -> None:
+        document: dict[str, Any], engine_calls: dict[str, dict[str, Any]]) -> None:
     for name, service in document["services"].items():
         assert service["ports"], name
         for port in service["ports"]:
             assert port.startswith("127.0.0.1:"), f"{name}: {port}"
         container_ports = [p.rsplit(":", 1)[1] for p in service["ports"]]
-        assert container_ports == [k.removesuffix("/tcp") for k in harness_containers[name].ports], name
+        ports = engine_calls[name]["ports"]
+        assert container_ports == [k.removesuffix("/tcp") for k in ports], name
+        assert set(ports.values()) == {(LOOPBACK, None)}, name
     assert "127.0.0.1:9090:9090" in document["services"]["prometheus"]["ports"]
     assert "127.0.0.1:8000:8000" in document["services"]["gateway"]["ports"]
     assert "127.0.0.1::8000" in document["services"]["backend"]["ports"]  # 8000 already taken by gateway
@@ -103,15 +105,21 @@ def test_depends_on_follows_the_tiers(document: dict[str, Any]) -> None:
     assert started == set(services)
 
 
-def test_commands_environment_and_mounts_equal_the_harness(
-        document: dict[str, Any], harness_containers: dict[str, Any]) -> None:
-    for name, container in harness_containers.items():
+def test_commands_environment_mounts_and_labels_equal_the_harness(
+        generated: tuple[str, Path], document: dict[str, Any], engine_calls: dict[str, dict[str, Any]]) -> None:
+    root = generated[1].resolve()
+    for name, call in engine_calls.items():
         service = document["services"][name]
-        assert service.get("command") == container._command, name
-        assert service.get("environment", {}) == container.env, name
-        assert [v.split(":", 1)[1] for v in service.get("volumes", [])] == [
-            f"{m['bind']}:{m['mode']}" for m in container.volumes.values()], name
-        assert service.get("tmpfs", []) == [f"{p}:{o}" for p, o in container.tmpfs.items()], name
+        assert service["image"] == call["image"], name
+        assert service.get("command") == call["command"], name
+        assert service.get("environment", {}) == call["environment"], name
+        assert [f"{(root / host).resolve()}:{rest}" for host, rest in
+                (v.split(":", 1) for v in service.get("volumes", []))] == [
+            f"{host}:{m['bind']}:{m['mode']}" for host, m in call["volumes"].items()], name
+        assert service.get("tmpfs", []) == [f"{p}:{o}" for p, o in call["tmpfs"].items()], name
+        assert service["labels"] == call["labels"], name
+        assert service["networks"][compose.NETWORK]["aliases"] == call["networking_config"]["run-net"]["Aliases"], name
+        assert service.get("user") == call.get("user"), name
 
 
 def test_images_are_the_recipes_upstream_or_the_local_services_tag(document: dict[str, Any]) -> None:
@@ -153,5 +161,7 @@ def test_cli_compose_writes_the_file(tmp_path: Path, generated: tuple[str, Path]
     assert (tmp_path / compose.CONFIG_SUBDIR / "alertmanager" / "alertmanager.yml").is_file()
 
 
-def test_building_the_document_leaves_testcontainers_untouched(generated: tuple[str, Path]) -> None:
-    assert tc_container.DockerClient.__name__ == "DockerClient"
+def test_generating_needs_no_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    generated: tuple[str, Path]) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
+    assert compose.compose_text(_settings(), generated[1]) == generated[0]
