@@ -14,7 +14,7 @@ import pytest
 
 from harness.load import LoadProfile, LoadRun, SampledRequest
 from harness.loadgen import Sampler, trace_id_of
-from harness.scenario.platform import route_services
+from harness.platform import route_services
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 
