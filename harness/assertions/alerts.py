@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.assertions.expectations import AlertExpectation
 from harness.assertions.history import AlertHistory, label_key, show_labels
 from harness.assertions.metrics import near_misses
 from harness.bounds import Bound
@@ -16,7 +17,6 @@ from harness.clients import Notification, PromClient, SinkClient
 from harness.clients.prometheus import RuleStatus
 from harness.config import AlertRule
 from harness.errors import ExpectationFailed
-from harness.scenario.model import AlertExpectation
 
 
 @dataclass(frozen=True)

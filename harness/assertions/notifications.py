@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from harness.assertions.expectations import NotificationExpectation
 from harness.assertions.wait import eventually
 from harness.bounds import Bound
 from harness.clients.sink import Notification, SinkClient
 from harness.errors import ExpectationFailed
-from harness.scenario.model import NotificationExpectation
 
 
 def _email_problems(exp: NotificationExpectation, notes: Sequence[Notification]) -> list[str]:
