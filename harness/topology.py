@@ -17,10 +17,10 @@ from harness.components.otelcol import OtelcolContainer
 from harness.components.prometheus import PrometheusContainer
 from harness.components.services import GpuSimContainer, ServiceContainer, SinkContainer
 from harness.images import ImageChoice
+from harness.platform import SERVICES as SERVICES
 from harness.settings import Settings
 from harness.volumes import DataVolume
 
-SERVICES = ("gateway", "backend", "cv-analyzer", "ai-generation", "payments")
 CORE_IMAGES = ("prometheus", "alertmanager", "node-exporter", "services")
 FULL_IMAGES = (*CORE_IMAGES, "elasticsearch", "otelcol", "jaeger", "grafana")
 DATA_SERVICE = "cv-analyzer"  # the service whose /data volume disk faults fill
