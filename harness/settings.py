@@ -10,12 +10,13 @@ from typing import Any
 
 from harness.errors import ConfigError
 
-COMPONENTS = ("prometheus", "alertmanager", "node-exporter", "services", "elasticsearch", "otelcol", "jaeger",
-              "grafana")
 IMAGE_POLICIES = ("auto", "upstream", "local")
 # full: every pillar (metrics, logs in Elasticsearch, traces in Jaeger, Grafana when it has an image);
 # core: metrics and alerting only (Prometheus, Alertmanager, node_exporter, services, GPU simulator, sink).
 STACK_MODES = ("full", "core")
+# The images each stack mode runs (harness/topology.py); each one's image can be overridden.
+CORE_IMAGES = ("prometheus", "alertmanager", "node-exporter", "services")
+FULL_IMAGES = (*CORE_IMAGES, "elasticsearch", "otelcol", "jaeger", "grafana")
 DEFAULT_TIME_FACTOR = 0.1
 RUN_LABEL = "io.obsdrill.run"
 OWNER_LABEL = "io.obsdrill.owner"
@@ -81,7 +82,7 @@ def _float(value: object, name: str) -> float:
 
 def _image_overrides(env: Mapping[str, str]) -> dict[str, str]:
     out = {}
-    for component in COMPONENTS:
+    for component in FULL_IMAGES:
         key = "OBSDRILL_IMAGE_" + component.upper().replace("-", "_")
         if env.get(key):
             out[component] = env[key]

@@ -18,11 +18,9 @@ from harness.components.prometheus import PrometheusContainer
 from harness.components.services import GpuSimContainer, ServiceContainer, SinkContainer
 from harness.images import ImageChoice
 from harness.platform import SERVICES as SERVICES
-from harness.settings import Settings
+from harness.settings import CORE_IMAGES, FULL_IMAGES, Settings
 from harness.volumes import DataVolume
 
-CORE_IMAGES = ("prometheus", "alertmanager", "node-exporter", "services")
-FULL_IMAGES = (*CORE_IMAGES, "elasticsearch", "otelcol", "jaeger", "grafana")
 DATA_SERVICE = "cv-analyzer"  # the service whose /data volume disk faults fill
 OTLP_HTTP = "http://otelcol:4318"
 GRAFANA_PASSWORD = "obsdrill"  # a throwaway stack on 127.0.0.1; anonymous viewers need none
