@@ -27,7 +27,6 @@ from harness.settings import Settings
 from harness.volumes import DataVolume
 
 STAGED = ("elasticsearch", "otelcol", "jaeger", "grafana")  # config dirs of stack/ copied into the run dir
-LOGS_PREFIX = "recoloca"  # the collector's daily indices: recoloca-logs-YYYY.MM.DD (the seed's name)
 
 
 @dataclass
@@ -186,7 +185,7 @@ class Stack:
 
     @property
     def elasticsearch(self) -> EsClient:
-        return EsClient(self.url("elasticsearch"), prefix=LOGS_PREFIX)
+        return EsClient(self.url("elasticsearch"))
 
     @property
     def jaeger(self) -> JaegerClient:
