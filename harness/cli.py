@@ -15,11 +15,10 @@ from harness.settings import IMAGE_POLICIES, STACK_MODES, Settings
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env(
-        time_factor=getattr(args, "time_factor", None),
-        config_dir=Path(args.config_dir) if getattr(args, "config_dir", None) else None,
-        scenarios_dir=Path(args.scenarios_dir) if getattr(args, "scenarios_dir", None) else None,
-        image_policy=getattr(args, "images", None), stack_mode=getattr(args, "stack", None))
+    return Settings.from_options(
+        time_factor=getattr(args, "time_factor", None), config_dir=getattr(args, "config_dir", None),
+        scenarios_dir=getattr(args, "scenarios_dir", None), images=getattr(args, "images", None),
+        stack=getattr(args, "stack", None))
 
 
 def cmd_runtime(args: argparse.Namespace) -> int:

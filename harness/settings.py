@@ -58,6 +58,16 @@ class Settings:
         given = {k: v for k, v in overrides.items() if v is not None}
         return base.validated(**given)
 
+    @classmethod
+    def from_options(cls, *, time_factor: float | None = None, config_dir: str | Path | None = None,
+                     scenarios_dir: str | Path | None = None, images: str | None = None, stack: str | None = None,
+                     env: Mapping[str, str] | None = None) -> Settings:
+        """The environment's settings overridden by the options given (None or empty: not given); the one
+        builder of the command line and the pytest plugin."""
+        return cls.from_env(env, time_factor=time_factor, config_dir=Path(config_dir) if config_dir else None,
+                            scenarios_dir=Path(scenarios_dir) if scenarios_dir else None, image_policy=images,
+                            stack_mode=stack)
+
     def validated(self, **changes: Any) -> Settings:
         new = replace(self, **changes)
         if not 0.01 <= new.time_factor <= 1.0:
