@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness import report
+from harness import envvars, report
 from harness.errors import ObsdrillError
-from harness.settings import IMAGE_POLICIES, STACK_MODES, Settings
+from harness.settings import DEFAULT_TIME_FACTOR, IMAGE_POLICIES, STACK_MODES, Settings
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -161,7 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config-dir", help="config dir with prometheus/, alertmanager/, images/ (default stack/)")
     common.add_argument("--scenarios-dir", help="directory of scenario files (default scenarios/)")
-    common.add_argument("--time-factor", type=float, help="1.0 = real time (default 0.1 or OBSDRILL_TIME_FACTOR)")
+    common.add_argument("--time-factor", type=float,
+                        help=f"1.0 = real time (default {DEFAULT_TIME_FACTOR:g} or {envvars.TIME_FACTOR})")
     common.add_argument("--images", choices=IMAGE_POLICIES, help="image policy (default auto)")
     common.add_argument("--stack", choices=STACK_MODES,
                         help="full (default: metrics, logs, traces, Grafana if it has an image) or core "

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from harness import report
+from harness import envvars, report
 from harness.facade import Obsdrill
 from harness.runtime import Runtime, ensure_runtime
-from harness.settings import IMAGE_POLICIES, STACK_MODES, Settings
+from harness.settings import DEFAULT_TIME_FACTOR, IMAGE_POLICIES, STACK_MODES, Settings
 from harness.stack import Stack
 
 MARKERS = {
@@ -83,4 +83,5 @@ def obsdrill(obsdrill_stack: Stack) -> Iterator[Obsdrill]:
 
 def pytest_report_header(config: pytest.Config) -> str:
     factor = config.getoption("--obsdrill-time-factor")
-    return f"obsdrill: time factor {factor if factor is not None else 'default (OBSDRILL_TIME_FACTOR or 0.1)'}"
+    shown = factor if factor is not None else f"default ({envvars.TIME_FACTOR} or {DEFAULT_TIME_FACTOR:g})"
+    return f"obsdrill: time factor {shown}"

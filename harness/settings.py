@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from harness import envvars
 from harness.errors import ConfigError
 
 IMAGE_POLICIES = ("auto", "upstream", "local")
@@ -44,16 +45,16 @@ class Settings:
         env = os.environ if env is None else env
         root = project_root()
         base = cls(
-            config_dir=Path(env.get("OBSDRILL_CONFIG_DIR", root / "stack")),
-            scenarios_dir=Path(env.get("OBSDRILL_SCENARIOS_DIR", root / "scenarios")),
-            reports_dir=Path(env.get("OBSDRILL_REPORTS_DIR", root / "reports")),
-            cache_dir=Path(env.get("OBSDRILL_CACHE_DIR", Path.home() / ".cache" / "obsdrill")),
-            time_factor=_float(env.get("OBSDRILL_TIME_FACTOR", DEFAULT_TIME_FACTOR), "OBSDRILL_TIME_FACTOR"),
-            image_policy=env.get("OBSDRILL_IMAGES", "auto"),
+            config_dir=Path(env.get(envvars.CONFIG_DIR, root / "stack")),
+            scenarios_dir=Path(env.get(envvars.SCENARIOS_DIR, root / "scenarios")),
+            reports_dir=Path(env.get(envvars.REPORTS_DIR, root / "reports")),
+            cache_dir=Path(env.get(envvars.CACHE_DIR, Path.home() / ".cache" / "obsdrill")),
+            time_factor=_float(env, envvars.TIME_FACTOR, DEFAULT_TIME_FACTOR),
+            image_policy=env.get(envvars.IMAGES, "auto"),
             image_overrides=_image_overrides(env),
-            slack_seconds=_float(env.get("OBSDRILL_SLACK", 15.0), "OBSDRILL_SLACK"),
-            stack_mode=env.get("OBSDRILL_STACK", "full"),
-            trace_sampling=_float(env.get("OBSDRILL_TRACE_SAMPLING", 1.0), "OBSDRILL_TRACE_SAMPLING"),
+            slack_seconds=_float(env, envvars.SLACK, 15.0),
+            stack_mode=env.get(envvars.STACK, "full"),
+            trace_sampling=_float(env, envvars.TRACE_SAMPLING, 1.0),
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         return base.validated(**given)
@@ -73,17 +74,19 @@ class Settings:
         if not 0.01 <= new.time_factor <= 1.0:
             raise ConfigError(f"time factor: {new.time_factor} is outside 0.01..1.0 (1.0 is real time)")
         if new.image_policy not in IMAGE_POLICIES:
-            raise ConfigError(f"OBSDRILL_IMAGES: {new.image_policy!r} is not one of {', '.join(IMAGE_POLICIES)}")
+            raise ConfigError(f"{envvars.IMAGES}: {new.image_policy!r} is not one of {', '.join(IMAGE_POLICIES)}")
         if new.stack_mode not in STACK_MODES:
-            raise ConfigError(f"stack mode (OBSDRILL_STACK): {new.stack_mode!r} is not one of {', '.join(STACK_MODES)}")
+            raise ConfigError(f"stack mode ({envvars.STACK}): {new.stack_mode!r} is not one of "
+                              f"{', '.join(STACK_MODES)}")
         if not 0.0 <= new.trace_sampling <= 1.0:
-            raise ConfigError(f"OBSDRILL_TRACE_SAMPLING: {new.trace_sampling} is outside 0.0..1.0")
+            raise ConfigError(f"{envvars.TRACE_SAMPLING}: {new.trace_sampling} is outside 0.0..1.0")
         if not new.config_dir.is_dir():
             raise ConfigError(f"config dir: {new.config_dir} does not exist or is not a directory")
         return new
 
 
-def _float(value: object, name: str) -> float:
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    value = env.get(name, default)
     try:
         return float(str(value))
     except ValueError:
@@ -93,7 +96,7 @@ def _float(value: object, name: str) -> float:
 def _image_overrides(env: Mapping[str, str]) -> dict[str, str]:
     out = {}
     for component in FULL_IMAGES:
-        key = "OBSDRILL_IMAGE_" + component.upper().replace("-", "_")
+        key = envvars.image_override(component)
         if env.get(key):
             out[component] = env[key]
     return out

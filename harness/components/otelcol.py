@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from harness import envvars
 from harness.components.base import ObsContainer, RunContext
 
 CONFIG_DIR = "/etc/obsdrill/otelcol"
@@ -34,9 +35,9 @@ class OtelcolContainer(ObsContainer):
         self.with_volume_mapping(str(run.run_dir / "otelcol"), CONFIG_DIR, "ro")
         self.with_volume_mapping(str(self.log_dir), LOG_DIR, "ro")
         self.with_volume_mapping(str(state), STATE_DIR, "rw")
-        self.with_env("OBSDRILL_ES_URL", es_url)
-        self.with_env("OBSDRILL_OTLP_ENDPOINT", otlp_endpoint)
-        self.with_env("OBSDRILL_LOG_GLOB", f"{LOG_DIR}/*.log")
+        self.with_env(envvars.OTELCOL_ES_URL, es_url)
+        self.with_env(envvars.OTELCOL_OTLP_ENDPOINT, otlp_endpoint)
+        self.with_env(envvars.OTELCOL_LOG_GLOB, f"{LOG_DIR}/*.log")
         self.with_command([f"--config={CONFIG_DIR}/config.yaml"])
 
     def otlp_http_url(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import synthetic_services.envvars as service_env
 from harness.components.base import ObsContainer, RunContext
 
 LOG_DIR = "/var/log/app"
@@ -27,8 +28,8 @@ class ServiceContainer(ObsContainer):
         self.with_volume_mapping(str(run.log_dir), LOG_DIR, "rw")
 
     def with_tracing(self, otlp_endpoint: str, sampling: float) -> ServiceContainer:
-        self.with_env("OTEL_EXPORTER_OTLP_ENDPOINT", otlp_endpoint)
-        self.with_env("OTEL_TRACES_SAMPLER_ARG", f"{sampling:g}")
+        self.with_env(service_env.OTLP_ENDPOINT, otlp_endpoint)
+        self.with_env(service_env.TRACES_SAMPLER_ARG, f"{sampling:g}")
         return self
 
     def with_data_volume(self, host_dir: Path | None) -> ServiceContainer:

@@ -1,5 +1,5 @@
 """harness/platform.py against the services it describes: the service list and call graph are
-synthetic_services' own (pure data, the one module of that package the harness imports); the faults and their
+synthetic_services' own (pure data: the harness imports only such modules of that package); the faults and their
 spec fields are copies, proved here equal both ways to what each synthetic service and gpu_sim accept."""
 
 from __future__ import annotations
@@ -7,11 +7,13 @@ from __future__ import annotations
 import ast
 import inspect
 from collections.abc import Iterable
+from types import ModuleType
 from typing import Any
 
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+import synthetic_services.envvars as service_env
 import synthetic_services.platform as service_platform
 from gpu_sim.faults import ALLOWED_PARAMS, FaultName
 from gpu_sim.server import pop_gpu
@@ -58,8 +60,9 @@ def test_the_service_list_and_call_graph_are_the_services_own() -> None:
     assert tuple(platform.SERVICE_FAULTS) == (*service_platform.SERVICES, platform.GPU_SIM)
 
 
-def test_the_module_the_harness_imports_is_pure_data() -> None:
-    tree = ast.parse(inspect.getsource(service_platform))
+@pytest.mark.parametrize("module", [service_platform, service_env], ids=lambda m: m.__name__)
+def test_the_modules_the_harness_imports_are_pure_data(module: ModuleType) -> None:
+    tree = ast.parse(inspect.getsource(module))
     assert not [node for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom)]
     assert all(isinstance(node, ast.Assign | ast.AnnAssign | ast.Expr) for node in tree.body)
 
