@@ -28,5 +28,4 @@ def test_scenario(obsdrill: Obsdrill, scenario: Scenario) -> None:
     missing = ScenarioRunner(obsdrill.stack).missing(scenario)
     if missing:
         pytest.skip("; ".join(missing))
-    result = obsdrill.run(scenario)
-    assert [f.name for f in result.fired] == [a.name for a in scenario.alerts]
+    obsdrill.run(scenario)  # raises ExpectationFailed at the first unmet expectation: this test then fails
