@@ -30,12 +30,14 @@ test: setup lint
 	$(BIN)/python -m pytest tests harness/suite/test_scenarios.py --alluredir=reports/allure-results-tests \
 		--clean-alluredir --durations=15
 
+# The fast unit tests (no process started, no wait of seconds); `make test` runs the slow ones too.
 unit: $(BIN)/.installed
-	$(BIN)/python -m pytest tests/unit
+	$(BIN)/python -m pytest tests/unit -m "not slow"
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/obsdrill validate
 
 report: $(BIN)/.installed

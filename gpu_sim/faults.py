@@ -48,7 +48,8 @@ class FaultName(StrEnum):
             raise FaultError(f"unknown fault {text!r}; known faults: {known}") from None
 
 
-_ALLOWED_PARAMS: dict[FaultName, frozenset[str]] = {
+# The parameters each fault takes besides the target "gpu" (which the admin API pops first).
+ALLOWED_PARAMS: dict[FaultName, frozenset[str]] = {
     FaultName.OVERHEAT: frozenset({"cooling_factor"}),
     FaultName.XID: frozenset({"code"}),
     FaultName.FB_EXHAUSTION: frozenset({"free_mib"}),
@@ -72,9 +73,9 @@ def _integer(params: Mapping[str, object], key: str, default: int) -> int:
 
 def check_params(name: FaultName, params: Mapping[str, object]) -> None:
     """Reject parameters that ``name`` does not take."""
-    unknown = sorted(set(params) - _ALLOWED_PARAMS[name])
+    unknown = sorted(set(params) - ALLOWED_PARAMS[name])
     if unknown:
-        allowed = ", ".join(sorted(_ALLOWED_PARAMS[name])) or "none"
+        allowed = ", ".join(sorted(ALLOWED_PARAMS[name])) or "none"
         raise FaultError(
             f"unknown parameter(s) {', '.join(unknown)} for fault {name.value}; allowed: {allowed}"
         )

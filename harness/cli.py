@@ -12,18 +12,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness import __version__, cliout, report
+from harness import __version__, cliout, envvars, report
 from harness.errors import ObsdrillError
-from harness.settings import IMAGE_POLICIES, STACK_MODES, Settings
+from harness.settings import DEFAULT_TIME_FACTOR, IMAGE_POLICIES, STACK_MODES, Settings
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env(
-        time_factor=getattr(args, "time_factor", None),
-        config_dir=Path(args.config_dir) if getattr(args, "config_dir", None) else None,
-        scenarios_dir=Path(args.scenarios_dir) if getattr(args, "scenarios_dir", None) else None,
-        image_policy=getattr(args, "images", None), stack_mode=getattr(args, "stack", None),
-        reports_dir=Path(args.reports_dir).resolve() if getattr(args, "reports_dir", None) else None)
+    return Settings.from_options(
+        time_factor=getattr(args, "time_factor", None), config_dir=getattr(args, "config_dir", None),
+        scenarios_dir=getattr(args, "scenarios_dir", None), images=getattr(args, "images", None),
+        stack=getattr(args, "stack", None), reports_dir=getattr(args, "reports_dir", None))
 
 
 def cmd_runtime(args: argparse.Namespace) -> int:
@@ -192,7 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--scenarios-dir", help="directory of scenario files (default ./scenarios if present, "
                                                 "else the built-in ones)")
     common.add_argument("--reports-dir", help="where results, rendered config and reports go (default ./reports)")
-    common.add_argument("--time-factor", type=float, help="1.0 = real time (default 0.1 or OBSDRILL_TIME_FACTOR)")
+    common.add_argument("--time-factor", type=float,
+                        help=f"1.0 = real time (default {DEFAULT_TIME_FACTOR:g} or {envvars.TIME_FACTOR})")
     common.add_argument("--images", choices=IMAGE_POLICIES, help="image policy (default auto)")
     common.add_argument("--stack", choices=STACK_MODES,
                         help="full (default: metrics, logs, traces, Grafana if it has an image) or core "

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import ObsdrillError
+from harness.platform import route_services
 
 DEFAULT_JOURNEYS = (("browse", 5), ("register", 1), ("cv_upload", 2))
 
@@ -60,8 +61,6 @@ class SampledRequest:
         return 200 <= self.status < 300
 
     def services(self) -> tuple[str, ...]:
-        from harness.scenario.platform import route_services  # the scenario package imports this module
-
         return route_services(self.path, self.entry)
 
     def show(self) -> str:

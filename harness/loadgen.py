@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from harness.scenario.platform import JOURNEYS
+from harness.platform import JOURNEYS
 
 PLANS = ("free", "basic", "premium")
 MODELS = ("sdxl", "llama-3-8b")

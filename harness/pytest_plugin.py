@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from harness import report
+from harness import envvars, report
 from harness.facade import Obsdrill
 from harness.runtime import Runtime, ensure_runtime
-from harness.settings import IMAGE_POLICIES, STACK_MODES, Settings
+from harness.settings import DEFAULT_TIME_FACTOR, IMAGE_POLICIES, STACK_MODES, Settings
 from harness.stack import Stack
 
 MARKERS = {
@@ -41,16 +41,17 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{name}: {text}")
 
 
+def settings_from(config: pytest.Config) -> Settings:
+    """The session's settings: the environment overridden by the --obsdrill-* options."""
+    opt = config.getoption
+    return Settings.from_options(time_factor=opt("--obsdrill-time-factor"), config_dir=opt("--obsdrill-config-dir"),
+                                 scenarios_dir=opt("--obsdrill-scenarios-dir"), images=opt("--obsdrill-images"),
+                                 stack=opt("--obsdrill-stack"))
+
+
 @pytest.fixture(scope="session")
 def obsdrill_settings(pytestconfig: pytest.Config) -> Settings:
-    opt = pytestconfig.getoption
-    return Settings.from_env(
-        time_factor=opt("--obsdrill-time-factor"),
-        config_dir=Path(opt("--obsdrill-config-dir")) if opt("--obsdrill-config-dir") else None,
-        scenarios_dir=Path(opt("--obsdrill-scenarios-dir")) if opt("--obsdrill-scenarios-dir") else None,
-        image_policy=opt("--obsdrill-images"),
-        stack_mode=opt("--obsdrill-stack"),
-    )
+    return settings_from(pytestconfig)
 
 
 @pytest.fixture(scope="session")
@@ -82,4 +83,5 @@ def obsdrill(obsdrill_stack: Stack) -> Iterator[Obsdrill]:
 
 def pytest_report_header(config: pytest.Config) -> str:
     factor = config.getoption("--obsdrill-time-factor")
-    return f"obsdrill: time factor {factor if factor is not None else 'default (OBSDRILL_TIME_FACTOR or 0.1)'}"
+    shown = factor if factor is not None else f"default ({envvars.TIME_FACTOR} or {DEFAULT_TIME_FACTOR:g})"
+    return f"obsdrill: time factor {shown}"

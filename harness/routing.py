@@ -3,7 +3,7 @@ fault, and what its integrations reported; both go into every routing or deliver
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from harness.clients.alertmanager import AlertmanagerClient
@@ -11,8 +11,7 @@ from harness.config import AlertRule
 from harness.errors import ObsdrillError
 
 if TYPE_CHECKING:
-    from harness.render import RenderedConfig
-    from harness.scenario.model import AlertExpectation
+    pass
 
 Labels = tuple[tuple[str, str], ...]
 
@@ -68,23 +67,3 @@ class Routing:
 def names(receivers: Sequence[str]) -> str:
     """receiver 'a' / receivers 'a', 'b'"""
     return ("receiver " if len(receivers) == 1 else "receivers ") + ", ".join(repr(r) for r in receivers)
-
-
-def predicted(alerts: Sequence[AlertExpectation], config: RenderedConfig, routing: Routing,
-              log: Callable[[str], None]) -> list[str]:
-    """Before any fault: where Alertmanager will send each expected alert's labels (logged, and returned
-    for the report); a route that cannot reach the expected receivers is said now."""
-    lines = []
-    for exp in alerts:
-        try:
-            rule = config.rule(exp.name)
-        except KeyError:
-            rule = None
-        labels = alert_labels(exp.name, rule, exp.labels, config.external_labels)
-        routes = routing.receivers(labels)
-        line = routing.explain(labels)
-        if routes is not None and not set(exp.receivers) <= set(routes):
-            line += f" (the scenario expects {names(exp.receivers)}: labels from the expression may still route it)"
-        log(f"[obsdrill]   {line}")
-        lines.append(line)
-    return lines

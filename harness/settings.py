@@ -8,15 +8,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from harness import layers, resources
+from harness import envvars, layers, resources
 from harness.errors import ConfigError
 
-COMPONENTS = ("prometheus", "alertmanager", "node-exporter", "services", "elasticsearch", "otelcol", "jaeger",
-              "grafana")
 IMAGE_POLICIES = ("auto", "upstream", "local")
 # full: every pillar (metrics, logs in Elasticsearch, traces in Jaeger, Grafana when it has an image);
 # core: metrics and alerting only (Prometheus, Alertmanager, node_exporter, services, GPU simulator, sink).
 STACK_MODES = ("full", "core")
+# The images each stack mode runs (harness/topology.py); each one's image can be overridden.
+CORE_IMAGES = ("prometheus", "alertmanager", "node-exporter", "services")
+FULL_IMAGES = (*CORE_IMAGES, "elasticsearch", "otelcol", "jaeger", "grafana")
 DEFAULT_TIME_FACTOR = 0.1
 RUN_LABEL = "io.obsdrill.run"
 OWNER_LABEL = "io.obsdrill.owner"
@@ -47,40 +48,52 @@ class Settings:
         env = os.environ if env is None else env
         # --- product (issue 9): shipped defaults via importlib.resources, output in the working directory,
         # the user's config dir layered over the shipped one (harness/layers.py) ---
-        cache_dir = Path(overrides.get("cache_dir") or env.get("OBSDRILL_CACHE_DIR") or resources.cache_home(env))
-        user_config = layers.user_config_dir(overrides.pop("config_dir", None) or env.get("OBSDRILL_CONFIG_DIR"))
+        cache_dir = Path(overrides.get("cache_dir") or env.get(envvars.CACHE_DIR) or resources.cache_home(env))
+        user_config = layers.user_config_dir(overrides.pop("config_dir", None) or env.get(envvars.CONFIG_DIR))
         base = cls(
             config_dir=layers.materialise(user_config, cache_dir) if user_config else resources.stack_dir(),
-            scenarios_dir=layers.default_scenarios_dir(env.get("OBSDRILL_SCENARIOS_DIR")),
-            reports_dir=Path(env.get("OBSDRILL_REPORTS_DIR") or resources.workdir_path("reports")),
+            scenarios_dir=layers.default_scenarios_dir(env.get(envvars.SCENARIOS_DIR)),
+            reports_dir=Path(env.get(envvars.REPORTS_DIR) or resources.workdir_path("reports")),
             cache_dir=cache_dir,
             # --- end product ---
-            time_factor=_float(env.get("OBSDRILL_TIME_FACTOR", DEFAULT_TIME_FACTOR), "OBSDRILL_TIME_FACTOR"),
-            image_policy=env.get("OBSDRILL_IMAGES", "auto"),
+            time_factor=_float(env, envvars.TIME_FACTOR, DEFAULT_TIME_FACTOR),
+            image_policy=env.get(envvars.IMAGES, "auto"),
             image_overrides=_image_overrides(env),
-            slack_seconds=_float(env.get("OBSDRILL_SLACK", 15.0), "OBSDRILL_SLACK"),
-            stack_mode=env.get("OBSDRILL_STACK", "full"),
-            trace_sampling=_float(env.get("OBSDRILL_TRACE_SAMPLING", 1.0), "OBSDRILL_TRACE_SAMPLING"),
+            slack_seconds=_float(env, envvars.SLACK, 15.0),
+            stack_mode=env.get(envvars.STACK, "full"),
+            trace_sampling=_float(env, envvars.TRACE_SAMPLING, 1.0),
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         return base.validated(**given)
+
+    @classmethod
+    def from_options(cls, *, time_factor: float | None = None, config_dir: str | Path | None = None,
+                     scenarios_dir: str | Path | None = None, images: str | None = None, stack: str | None = None,
+                     reports_dir: str | Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
+        """The environment's settings overridden by the options given (None or empty: not given); the one
+        builder of the command line and the pytest plugin."""
+        return cls.from_env(env, time_factor=time_factor, config_dir=Path(config_dir) if config_dir else None,
+                            scenarios_dir=Path(scenarios_dir) if scenarios_dir else None, image_policy=images,
+                            stack_mode=stack, reports_dir=Path(reports_dir).resolve() if reports_dir else None)
 
     def validated(self, **changes: Any) -> Settings:
         new = replace(self, **changes)
         if not 0.01 <= new.time_factor <= 1.0:
             raise ConfigError(f"time factor: {new.time_factor} is outside 0.01..1.0 (1.0 is real time)")
         if new.image_policy not in IMAGE_POLICIES:
-            raise ConfigError(f"OBSDRILL_IMAGES: {new.image_policy!r} is not one of {', '.join(IMAGE_POLICIES)}")
+            raise ConfigError(f"{envvars.IMAGES}: {new.image_policy!r} is not one of {', '.join(IMAGE_POLICIES)}")
         if new.stack_mode not in STACK_MODES:
-            raise ConfigError(f"stack mode (OBSDRILL_STACK): {new.stack_mode!r} is not one of {', '.join(STACK_MODES)}")
+            raise ConfigError(f"stack mode ({envvars.STACK}): {new.stack_mode!r} is not one of "
+                              f"{', '.join(STACK_MODES)}")
         if not 0.0 <= new.trace_sampling <= 1.0:
-            raise ConfigError(f"OBSDRILL_TRACE_SAMPLING: {new.trace_sampling} is outside 0.0..1.0")
+            raise ConfigError(f"{envvars.TRACE_SAMPLING}: {new.trace_sampling} is outside 0.0..1.0")
         if not new.config_dir.is_dir():
             raise ConfigError(f"config dir: {new.config_dir} does not exist or is not a directory")
         return new
 
 
-def _float(value: object, name: str) -> float:
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    value = env.get(name, default)
     try:
         return float(str(value))
     except ValueError:
@@ -89,8 +102,8 @@ def _float(value: object, name: str) -> float:
 
 def _image_overrides(env: Mapping[str, str]) -> dict[str, str]:
     out = {}
-    for component in COMPONENTS:
-        key = "OBSDRILL_IMAGE_" + component.upper().replace("-", "_")
+    for component in FULL_IMAGES:
+        key = envvars.image_override(component)
         if env.get(key):
             out[component] = env[key]
     return out

@@ -29,7 +29,6 @@ from harness.runtime import Runtime
 from harness.settings import Settings
 from harness.volumes import DataVolume
 
-LOGS_PREFIX = "recoloca"  # the collector's daily indices: recoloca-logs-YYYY.MM.DD (the seed's name)
 C = TypeVar("C")
 
 
@@ -202,7 +201,7 @@ class Stack:
 
     @property
     def elasticsearch(self) -> EsClient:
-        return self._client("elasticsearch", lambda: EsClient(self.url("elasticsearch"), prefix=LOGS_PREFIX))
+        return self._client("elasticsearch", lambda: EsClient(self.url("elasticsearch")))
 
     @property
     def jaeger(self) -> JaegerClient:

@@ -21,13 +21,11 @@ from harness.components.services import Tracing, data_dir, gpu_sim, service, sin
 from harness.components.spec import ContainerSpec, RunContext
 from harness.config import SourceConfig
 from harness.images import ImageChoice
+from harness.platform import SERVICES as SERVICES
 from harness.render import RenderedConfig, render
-from harness.settings import Settings
+from harness.settings import CORE_IMAGES, FULL_IMAGES, Settings
 from harness.volumes import DataVolume
 
-SERVICES = ("gateway", "backend", "cv-analyzer", "ai-generation", "payments")
-CORE_IMAGES = ("prometheus", "alertmanager", "node-exporter", "services")
-FULL_IMAGES = (*CORE_IMAGES, "elasticsearch", "otelcol", "jaeger", "grafana")
 DATA_SERVICE = "cv-analyzer"  # the service whose /data volume disk faults fill
 OTLP_HTTP = "http://otelcol:4318"
 GRAFANA_PASSWORD = "obsdrill"  # a throwaway stack on 127.0.0.1; anonymous viewers need none

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-SERVICES = ("gateway", "backend", "cv-analyzer", "ai-generation", "payments", "sink")
+from synthetic_services.platform import SERVICES, SINK
 
 
 def _downstream(value: str) -> tuple[str, str]:
@@ -22,7 +22,7 @@ def _downstream(value: str) -> tuple[str, str]:
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m synthetic_services")
-    parser.add_argument("service", choices=SERVICES)
+    parser.add_argument("service", choices=(*SERVICES, SINK))
     parser.add_argument("--host", default="127.0.0.1", help="bind address (containers pass 0.0.0.0)")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--smtp-port", type=int, default=1025, help="sink only")
@@ -35,7 +35,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    if args.service == "sink":
+    if args.service == SINK:
         from synthetic_services import sink
 
         sink.serve(args.port, args.smtp_port, args.host)

@@ -16,13 +16,15 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcess
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 
+from synthetic_services.envvars import OTLP_ENDPOINT, OTLP_TRACES_ENDPOINT, TRACES_SAMPLER_ARG
+
 BATCH_DELAY_MS = 500
 FLUSH_TIMEOUT_MS = 3000
 
 
 def sampling_ratio(env: Mapping[str, str]) -> float:
     try:
-        ratio = float(env.get("OTEL_TRACES_SAMPLER_ARG") or 1.0)
+        ratio = float(env.get(TRACES_SAMPLER_ARG) or 1.0)
     except ValueError:
         ratio = 1.0
     return min(1.0, max(0.0, ratio))
@@ -31,9 +33,9 @@ def sampling_ratio(env: Mapping[str, str]) -> float:
 def traces_endpoint(env: Mapping[str, str]) -> str | None:
     """The OTLP/HTTP traces URL: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is, or OTEL_EXPORTER_OTLP_ENDPOINT +
     /v1/traces; None when neither is set."""
-    if env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
-        return env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"]
-    base = env.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+    if env.get(OTLP_TRACES_ENDPOINT):
+        return env[OTLP_TRACES_ENDPOINT]
+    base = env.get(OTLP_ENDPOINT)
     return base.rstrip("/") + "/v1/traces" if base else None
 
 

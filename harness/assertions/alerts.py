@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.assertions.expectations import AlertExpectation
 from harness.assertions.history import AlertHistory, label_key, show_labels
 from harness.assertions.metrics import near_misses
 from harness.assertions.notifications import Delivery, RoutingVerdict, judge_routing
@@ -18,7 +19,6 @@ from harness.clients.prometheus import RuleStatus
 from harness.config import AlertRule
 from harness.errors import ExpectationFailed
 from harness.routing import Routing, names
-from harness.scenario.model import AlertExpectation
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,11 @@ from typing import Any
 
 from harness.assertions.wait import eventually
 from harness.bounds import Bound
-from harness.clients.elasticsearch import EsClient, LogRecord
+from harness.clients.elasticsearch import EsClient, LogRecord, logs_pattern
 from harness.errors import ExpectationFailed
 from harness.load import SampledRequest
 
-LOGS_PATTERN = "recoloca-logs-*"
+LOGS_PATTERN = logs_pattern()
 _TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
 
 

@@ -5,16 +5,17 @@ critical alerts. A failure lists what every integration did receive."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from harness.assertions.expectations import AlertExpectation, NotificationExpectation
 from harness.assertions.wait import eventually
 from harness.bounds import Bound
 from harness.clients.sink import Notification, SinkClient
 from harness.errors import ExpectationFailed
-from harness.routing import Routing, names
-from harness.scenario.model import AlertExpectation, NotificationExpectation
+from harness.render import RenderedConfig
+from harness.routing import Routing, alert_labels, names
 
 
 @dataclass(frozen=True)
@@ -163,3 +164,23 @@ def assert_notifications(sink: SinkClient, exp: NotificationExpectation, within:
         raise ExpectationFailed("notifications of receiver " + exp.receiver + ":\n  " + "\n  ".join(problems)
                                 + "\n" + received_text(notes, since))
     return notes
+
+
+def predicted(alerts: Sequence[AlertExpectation], config: RenderedConfig, routing: Routing,
+              log: Callable[[str], None]) -> list[str]:
+    """Before any fault: where Alertmanager will send each expected alert's labels (logged, and returned
+    for the report); a route that cannot reach the expected receivers is said now."""
+    lines = []
+    for exp in alerts:
+        try:
+            rule = config.rule(exp.name)
+        except KeyError:
+            rule = None
+        labels = alert_labels(exp.name, rule, exp.labels, config.external_labels)
+        routes = routing.receivers(labels)
+        line = routing.explain(labels)
+        if routes is not None and not set(exp.receivers) <= set(routes):
+            line += f" (the scenario expects {names(exp.receivers)}: labels from the expression may still route it)"
+        log(f"[obsdrill]   {line}")
+        lines.append(line)
+    return lines

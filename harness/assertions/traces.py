@@ -16,7 +16,7 @@ from harness.clients.elasticsearch import EsClient
 from harness.clients.jaeger import Dependency, JaegerClient, Trace
 from harness.errors import ExpectationFailed
 from harness.load import SampledRequest
-from harness.scenario.platform import route_hops
+from harness.platform import route_hops
 
 
 def _seconds(within: float | Bound) -> tuple[float, str]:

@@ -55,7 +55,17 @@ class LogRecord:
         return f"{self.timestamp} {self.severity or '-'} trace={self.trace_id or '-'} {str(self.body)[:120]}"
 
 
-def logs_index(prefix: str = "recoloca", day: dt.date | None = None) -> str:
+# The collector's index prefix: its daily log indices are recoloca-logs-YYYY.MM.DD (the seed's name;
+# stack/otelcol/config.yaml, logs_index: recoloca-logs, tests/unit/test_stack_contract.py).
+LOGS_PREFIX = "recoloca"
+
+
+def logs_pattern(prefix: str = LOGS_PREFIX) -> str:
+    """Every daily log index: ``<prefix>-logs-*``."""
+    return f"{prefix}-logs-*"
+
+
+def logs_index(prefix: str = LOGS_PREFIX, day: dt.date | None = None) -> str:
     """The collector's index of one day (UTC today by default): ``<prefix>-logs-YYYY.MM.DD``."""
     day = day or dt.datetime.now(dt.UTC).date()
     return f"{prefix}-logs-{day:%Y.%m.%d}"
@@ -70,7 +80,7 @@ def _check_client_version() -> None:
 
 
 class EsClient:
-    def __init__(self, url: str, prefix: str = "recoloca", timeout: float = 10.0) -> None:
+    def __init__(self, url: str, prefix: str = LOGS_PREFIX, timeout: float = 10.0) -> None:
         _check_client_version()
         self.url = url
         self.prefix = prefix
@@ -106,14 +116,14 @@ class EsClient:
         fields = {name: keyword for name in KEYWORD_FIELDS}
         fields |= {"timestamp": {"type": "date"}, "@timestamp": {"type": "date_nanos"}}
         self.es.indices.put_index_template(
-            name=f"{self.prefix}-logs", index_patterns=[f"{self.prefix}-logs-*"], priority=100,
+            name=f"{self.prefix}-logs", index_patterns=[logs_pattern(self.prefix)], priority=100,
             template={"settings": {"number_of_replicas": 0, "refresh_interval": "1s"},
                       "mappings": {"properties": fields}})
 
     def search(self, query: dict[str, Any] | None = None, pattern: str | None = None, size: int = 100,
                refresh: bool = True) -> list[LogRecord]:
         """Log records matching ``query`` (default all), oldest first."""
-        index = pattern or f"{self.prefix}-logs-*"
+        index = pattern or logs_pattern(self.prefix)
         if refresh:
             self.refresh(index)
         body = self.es.search(index=index, query=query or {"match_all": {}}, size=size,
@@ -125,12 +135,12 @@ class EsClient:
         return self.search({"term": {"TraceId": trace_id.lower()}}, pattern, size)
 
     def count(self, query: dict[str, Any] | None = None, pattern: str | None = None) -> int:
-        index = pattern or f"{self.prefix}-logs-*"
+        index = pattern or logs_pattern(self.prefix)
         self.refresh(index)
         body = self.es.count(index=index, query=query or {"match_all": {}}, ignore_unavailable=True,
                              allow_no_indices=True).body
         return int(body["count"])
 
     def delete_indices(self, pattern: str | None = None) -> None:
-        self.es.indices.delete(index=pattern or f"{self.prefix}-logs-*", ignore_unavailable=True,
+        self.es.indices.delete(index=pattern or logs_pattern(self.prefix), ignore_unavailable=True,
                                allow_no_indices=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from harness import envvars
 from harness.components.spec import LOG_DIR_MODE, ContainerSpec, Mount, Readiness, RunContext, container
 
 ALIAS = "otelcol"
@@ -24,8 +25,8 @@ def otelcol(image: str, run: RunContext, es_url: str = "http://elasticsearch:920
     return replace(
         container(run, ALIAS, image, Readiness(HEALTH, ("/",), HINT)),
         command=(f"--config={CONFIG_DIR}/config.yaml",),
-        env=(("OBSDRILL_ES_URL", es_url), ("OBSDRILL_OTLP_ENDPOINT", otlp_endpoint),
-             ("OBSDRILL_LOG_GLOB", f"{LOG_DIR}/*.log")),
+        env=((envvars.OTELCOL_ES_URL, es_url), (envvars.OTELCOL_OTLP_ENDPOINT, otlp_endpoint),
+             (envvars.OTELCOL_LOG_GLOB, f"{LOG_DIR}/*.log")),
         ports=(OTLP_GRPC, OTLP_HTTP, HEALTH),
         mounts=(Mount(run.run_dir / ALIAS, CONFIG_DIR, "ro"),
                 Mount(run.log_dir, LOG_DIR, "ro", create=LOG_DIR_MODE),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import synthetic_services.envvars as service_env
 from harness.components.spec import LOG_DIR_MODE, ContainerSpec, Mount, Readiness, RunContext, Tmpfs, container
 
 LOG_DIR = "/var/log/app"
@@ -33,8 +34,8 @@ def service(image: str, run: RunContext, name: str, tracing: Tracing | None = No
     """One synthetic service on port 8000: JSON logs to the run's log dir, spans to ``tracing``, ``data``
     (see data_dir) where it has one."""
     ready = Readiness(SERVICE_PORT, ("/health",), "a service that exits at once shows a Python traceback above")
-    env = () if tracing is None else (("OTEL_EXPORTER_OTLP_ENDPOINT", tracing.otlp_endpoint),
-                                      ("OTEL_TRACES_SAMPLER_ARG", f"{tracing.sampling:g}"))
+    env = () if tracing is None else ((service_env.OTLP_ENDPOINT, tracing.otlp_endpoint),
+                                      (service_env.TRACES_SAMPLER_ARG, f"{tracing.sampling:g}"))
     mounts = [Mount(run.log_dir, LOG_DIR, "rw", create=LOG_DIR_MODE)]
     if isinstance(data, Mount):
         mounts.append(data)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import docker
 
+from harness import envvars
 from harness.errors import ImageError
 from harness.images.builder import ImageBuilder
 from harness.images.recipe import Recipe
@@ -47,7 +48,7 @@ def _choose(client: docker.DockerClient, builder: ImageBuilder, settings: Settin
     name = recipe.name
     override = settings.image_overrides.get(name)
     if override:
-        env_name = "OBSDRILL_IMAGE_" + name.upper().replace("-", "_")
+        env_name = envvars.image_override(name)
         problem = _present_or_pull(client, override)
         if problem:
             raise ImageError(f"{env_name}={override}: image is not present and could not be pulled: {problem}")
@@ -58,10 +59,10 @@ def _choose(client: docker.DockerClient, builder: ImageBuilder, settings: Settin
             return ImageChoice(name, recipe.upstream, "upstream", "official image")
         if settings.image_policy == "upstream":
             raise ImageError(f"{name}: upstream image {recipe.upstream} could not be pulled "
-                             f"(OBSDRILL_IMAGES=upstream): {problem}")
+                             f"({envvars.IMAGES}=upstream): {problem}")
         reason = f"upstream {recipe.upstream} could not be pulled: {problem}"
     else:
-        reason = "no upstream image" if not recipe.upstream else "OBSDRILL_IMAGES=local"
+        reason = "no upstream image" if not recipe.upstream else f"{envvars.IMAGES}=local"
     if recipe.base == "none":
         return ImageChoice(name, "", "unavailable", f"{reason}; no offline build is known for it")
     built = builder.exists(recipe)

@@ -15,9 +15,9 @@ import promql_parser
 from harness.certify.lint import lint
 from harness.config import AlertRule, SourceConfig, load_source
 from harness.errors import ConfigError
+from harness.platform import DOWNSTREAMS, FAULT_PARAMS, FAULT_SCHEMAS, SERVICE_FAULTS
 from harness.scenario.loader import load_scenario
 from harness.scenario.model import MetricCheck, Scenario
-from harness.scenario.platform import DOWNSTREAMS, FAULT_PARAMS, FAULT_SCHEMAS, SERVICE_FAULTS
 
 
 def promql_error(expr: str) -> str | None:

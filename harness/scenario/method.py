@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from harness.errors import ExpectationFailed, ObsdrillError
+from harness.platform import RESTART_FAULTS
 from harness.scenario.model import Fault
-from harness.scenario.platform import RESTART_FAULTS
 from harness.scenario.stackapi import StackApi
 
 _REACHED = ("reached", "filled", "already at or above percent")

@@ -4,18 +4,25 @@ Durations are seconds; ``None`` means ``auto``: the deadline is computed from th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.assertions.expectations import (
+    AlertExpectation,
+    EmailExpectation,
+    Labels,
+    LogExpectation,
+    NotificationExpectation,
+    SlackExpectation,
+    TraceExpectation,
+    labels_match,
+)
 from harness.load import LoadProfile
 
-Labels = tuple[tuple[str, str], ...]
-
-
-def labels_match(want: Labels, have: Mapping[str, str]) -> bool:
-    return all(have.get(k) == v for k, v in want)
+__all__ = ["AlertExpectation", "EmailExpectation", "Expect", "Fault", "Labels", "LogExpectation", "MetricCheck",
+           "NotificationExpectation", "Recovery", "Rollback", "Scenario", "SlackExpectation", "SteadyState",
+           "TraceExpectation", "labels_match"]
 
 
 @dataclass(frozen=True)
@@ -36,73 +43,10 @@ class Fault:
 
 
 @dataclass(frozen=True)
-class AlertExpectation:
-    name: str
-    receiver: str
-    labels: Labels = ()
-    annotations_present: tuple[str, ...] = ()
-    within: float | None = None
-    also: tuple[str, ...] = ()  # further receivers that must get it too (`receivers:`; `continue: true` fan-out)
-    only: bool = False  # and no receiver besides these
-
-    @property
-    def receivers(self) -> tuple[str, ...]:
-        return (self.receiver, *self.also)
-
-    def label_dict(self) -> dict[str, str]:
-        return dict(self.labels)
-
-    def matches(self, labels: Mapping[str, str]) -> bool:
-        return labels.get("alertname", self.name) == self.name and labels_match(self.labels, labels)
-
-    def describe(self) -> str:
-        shown = ",".join(f"{k}={v}" for k, v in self.labels)
-        return f"{self.name}{{{shown}}}" if shown else self.name
-
-
-@dataclass(frozen=True)
 class MetricCheck:
     query: str
     within: float | None = None
     empty: bool = False  # the query must return no series (e.g. the error ratio is back under threshold)
-
-
-@dataclass(frozen=True)
-class LogExpectation:
-    correlated: bool = True
-    sample: int = 10
-    within: float | None = None
-
-
-@dataclass(frozen=True)
-class TraceExpectation:
-    one_trace_per_request: bool = False
-    service_graph: tuple[tuple[str, str], ...] | None = None
-    sample: int = 10
-    within: float | None = None
-
-
-@dataclass(frozen=True)
-class EmailExpectation:
-    subject: str
-    to: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class SlackExpectation:
-    channel: str
-    title: str | None = None
-
-
-@dataclass(frozen=True)
-class NotificationExpectation:
-    receiver: str
-    email: EmailExpectation | None = None
-    slack: SlackExpectation | None = None
-    pagerduty: bool | None = None  # True: at least one event; False: none
-    one_per_group: bool = False
-    runbook_url: bool = False  # every critical alert it got carries a runbook_url annotation
-    within: float | None = None
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,10 @@ from harness import background as bg
 from harness import bounds
 from harness.assertions.alerts import AlertWatch
 from harness.assertions.metrics import assert_query_eventually
+from harness.assertions.notifications import predicted
 from harness.errors import ConfigError, ExpectationFailed
 from harness.load import LoadRun
-from harness.routing import Routing, predicted
+from harness.routing import Routing
 from harness.scenario.check import scenario_problems
 from harness.scenario.expect import ExpectPhase
 from harness.scenario.method import FaultSchedule

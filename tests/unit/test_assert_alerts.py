@@ -10,11 +10,11 @@ from collections.abc import Iterator
 import pytest
 
 from harness.assertions.alerts import AlertWatch
+from harness.assertions.expectations import AlertExpectation
 from harness.bounds import Bound
 from harness.clients import PromClient, SinkClient
 from harness.config import AlertRule
 from harness.errors import ExpectationFailed
-from harness.scenario.model import AlertExpectation
 from tests.unit.fake_http import FakePrometheus, FakeSink, alert, labels, rule, serve
 
 EXPR = ('(sum(rate(http_requests_total{status_code=~"5.."}[30s])) by (service) / '

@@ -7,10 +7,10 @@ import time
 
 import pytest
 
+from harness.assertions.expectations import EmailExpectation, NotificationExpectation, SlackExpectation
 from harness.assertions.notifications import assert_notifications, negative_problems, positive_problems
 from harness.clients.sink import Notification, SinkClient
 from harness.errors import ExpectationFailed
-from harness.scenario.model import EmailExpectation, NotificationExpectation, SlackExpectation
 from tests.unit.fake_http import FakeSink, labels, serve
 
 CRITICAL = NotificationExpectation(

@@ -182,6 +182,7 @@ def test_cli_mode_real_without_gpu_exits_non_zero(
     assert "--mode real" in err and "NVML Shared Library Not Found" in err
 
 
+@pytest.mark.slow
 def test_import_has_no_side_effects() -> None:
     code = (
         "import threading, prometheus_client, gpu_sim, gpu_sim.__main__\n"
@@ -195,6 +196,7 @@ def test_import_has_no_side_effects() -> None:
     assert done.stdout.strip() == "clean"
 
 
+@pytest.mark.slow
 def test_entry_point_serves_and_stops_on_sigterm() -> None:
     cmd = [
         sys.executable,

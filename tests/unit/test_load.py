@@ -14,7 +14,7 @@ import pytest
 
 from harness.load import LoadProfile, LoadRun, SampledRequest
 from harness.loadgen import Sampler, trace_id_of
-from harness.scenario.platform import route_services
+from harness.platform import route_services
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 
@@ -88,6 +88,7 @@ def test_sampled_request_knows_the_services_of_its_route() -> None:
     assert not request.ok and request.services() == ("gateway", "backend", "payments")
 
 
+@pytest.mark.slow
 def test_worker_runs_weighted_journeys_with_fresh_ids(gateway: tuple[str, list[dict[str, Any]]]) -> None:
     url, seen = gateway
     profile = LoadProfile(users=2, spawn_rate=10, wait_min=0.05, wait_max=0.1, target="gateway",
@@ -111,6 +112,7 @@ def test_worker_runs_weighted_journeys_with_fresh_ids(gateway: tuple[str, list[d
     assert set(stats["journeys"]) == {"browse", "subscribe"}
 
 
+@pytest.mark.slow
 def test_a_started_load_used_as_a_context_manager_is_one_worker(gateway: tuple[str, list[dict[str, Any]]]) -> None:
     url, _ = gateway
     profile = LoadProfile(users=1, spawn_rate=10, wait_min=0.1, wait_max=0.2, target="gateway",

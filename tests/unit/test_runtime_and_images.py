@@ -46,3 +46,15 @@ def test_settings_reject_bad_values(tmp_path: Path) -> None:
         Settings.from_env({"OBSDRILL_TIME_FACTOR": "fast"})
     with pytest.raises(ConfigError, match=r"config dir: .* does not exist"):
         Settings.from_env({"OBSDRILL_CONFIG_DIR": str(tmp_path / "missing")})
+
+
+def test_options_override_the_environment_and_absent_ones_keep_it(tmp_path: Path) -> None:
+    env = {"OBSDRILL_TIME_FACTOR": "0.5", "OBSDRILL_STACK": "core", "OBSDRILL_SCENARIOS_DIR": str(tmp_path)}
+    kept = Settings.from_options(env=env, config_dir="", images=None)
+    assert (kept.time_factor, kept.stack_mode, kept.scenarios_dir) == (0.5, "core", tmp_path)
+    given = Settings.from_options(env=env, time_factor=0.2, stack="full", images="local",
+                                  config_dir=str(project_root() / "stack"), scenarios_dir=str(tmp_path / "s"))
+    assert (given.time_factor, given.stack_mode, given.image_policy) == (0.2, "full", "local")
+    assert (given.config_dir, given.scenarios_dir) == (project_root() / "stack", tmp_path / "s")
+    with pytest.raises(ConfigError, match="stack mode"):
+        Settings.from_options(env=env, stack="tiny")

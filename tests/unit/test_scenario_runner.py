@@ -114,6 +114,7 @@ def test_phases_run_in_order_and_record_their_deadlines(stack: Stack, tmp_path: 
     assert [e["action"] for e in summary["faults"]] == ["injected"]
 
 
+@pytest.mark.slow
 def test_rollback_runs_when_an_expectation_fails(stack: Stack, tmp_path: Path) -> None:
     stack.alert_follows = False
     with pytest.raises(ExpectationFailed, match="HighErrorRate did not reach receiver 'critical-alerts'"):

@@ -13,6 +13,8 @@ import requests
 
 from harness.clients import SinkClient
 
+pytestmark = pytest.mark.slow  # starts the sink as a process
+
 
 def _free_port() -> int:
     with socket.socket() as s:

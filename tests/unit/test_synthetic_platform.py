@@ -22,6 +22,8 @@ import pytest
 import requests
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
+pytestmark = pytest.mark.slow  # starts the services as processes
+
 ORDER = ("payments", "cv-analyzer", "ai-generation", "backend", "gateway")
 CALLS = {"gateway": ("backend",), "backend": ("cv-analyzer", "ai-generation", "payments"),
          "ai-generation": ("payments",)}

@@ -235,6 +235,7 @@ def _nice_and_cpu(pid: int) -> tuple[int, int]:
     return int(fields[16]), int(fields[11]) + int(fields[12])  # nice, utime + stime
 
 
+@pytest.mark.slow
 def test_cpu_burn_runs_niced_processes_that_end_by_themselves(start: Start) -> None:
     payments = start("payments")
     too_many = payments.call("PUT", "/admin/faults/cpu_burn", {"workers": 1000})

@@ -3,17 +3,26 @@ the call graph of every route, and the journeys of the load. Static checks and a
 
 from __future__ import annotations
 
-# Faults every synthetic service offers, and their spec fields (docs/platform.md, "Faults").
+# synthetic_services.platform is pure data (no imports): the services' own list and call graph, used as is.
+from synthetic_services.platform import DOWNSTREAMS as DOWNSTREAMS
+from synthetic_services.platform import SERVICES as SERVICES
+
+# Faults every synthetic service offers, and their spec fields (docs/platform.md, "Faults"): copies that
+# tests/unit/test_platform_contract.py proves equal, both ways, to what the services and gpu_sim accept.
 COMMON_FAULTS = ("http_errors", "latency", "crash", "hang", "cpu_burn", "memory_growth")
 GPU_FAULTS = ("overheat", "xid", "fb_exhaustion", "gpu_lost")
+GPU_SIM = "gpu-sim"
+_OWN_FAULTS: dict[str, tuple[str, ...]] = {
+    "gateway": ("downstream_unavailable",),
+    "backend": ("downstream_unavailable", "db_pool_saturation"),
+    "cv-analyzer": ("queue_backup", "disk_fill"),
+    "ai-generation": ("downstream_unavailable", "ai_failures"),
+    "payments": ("payment_failures",),
+}
 
 SERVICE_FAULTS: dict[str, tuple[str, ...]] = {
-    "gateway": (*COMMON_FAULTS, "downstream_unavailable"),
-    "backend": (*COMMON_FAULTS, "downstream_unavailable", "db_pool_saturation"),
-    "cv-analyzer": (*COMMON_FAULTS, "queue_backup", "disk_fill"),
-    "ai-generation": (*COMMON_FAULTS, "downstream_unavailable", "ai_failures"),
-    "payments": (*COMMON_FAULTS, "payment_failures"),
-    "gpu-sim": GPU_FAULTS,
+    **{name: (*COMMON_FAULTS, *_OWN_FAULTS.get(name, ())) for name in SERVICES},
+    GPU_SIM: GPU_FAULTS,
 }
 
 # The parameters of each fault as JSON Schema (what the services' fault specs accept, synthetic_services/faults
@@ -63,12 +72,6 @@ FAULT_PARAMS: dict[str, tuple[str, ...]] = {
 ALL_FAULTS = tuple(FAULT_PARAMS)
 # Faults after which the process is gone: rollback restarts the container through the stack.
 RESTART_FAULTS = frozenset({"crash"})
-
-DOWNSTREAMS: dict[str, tuple[str, ...]] = {
-    "gateway": ("backend",),
-    "backend": ("cv-analyzer", "ai-generation", "payments"),
-    "ai-generation": ("payments",),
-}
 
 # Caller -> callee hops of one successful request through the gateway, per backend route.
 _FRONT = (("gateway", "backend"),)

@@ -1,0 +1,27 @@
+"""The environment variables of the harness, each name once: those it reads (settings, image choice) and those
+it sets on the collector container for stack/otelcol/config.yaml. The services' own are
+synthetic_services/envvars.py."""
+
+from __future__ import annotations
+
+CONFIG_DIR = "OBSDRILL_CONFIG_DIR"
+SCENARIOS_DIR = "OBSDRILL_SCENARIOS_DIR"
+REPORTS_DIR = "OBSDRILL_REPORTS_DIR"
+CACHE_DIR = "OBSDRILL_CACHE_DIR"
+TIME_FACTOR = "OBSDRILL_TIME_FACTOR"
+IMAGES = "OBSDRILL_IMAGES"
+IMAGE_PREFIX = "OBSDRILL_IMAGE_"
+SLACK = "OBSDRILL_SLACK"
+STACK = "OBSDRILL_STACK"
+TRACE_SAMPLING = "OBSDRILL_TRACE_SAMPLING"
+
+# Set on the collector; its config reads each as ${env:NAME:-default} (tests/unit/test_stack_contract.py).
+OTELCOL_ES_URL = "OBSDRILL_ES_URL"
+OTELCOL_OTLP_ENDPOINT = "OBSDRILL_OTLP_ENDPOINT"
+OTELCOL_LOG_GLOB = "OBSDRILL_LOG_GLOB"
+OTELCOL = (OTELCOL_ES_URL, OTELCOL_OTLP_ENDPOINT, OTELCOL_LOG_GLOB)
+
+
+def image_override(component: str) -> str:
+    """The variable naming one component's image: ``node-exporter`` -> ``OBSDRILL_IMAGE_NODE_EXPORTER``."""
+    return IMAGE_PREFIX + component.upper().replace("-", "_")

@@ -1,0 +1,6 @@
+"""The environment the services read (the standard OpenTelemetry names), as pure data: the harness sets them
+from here on each service container (harness/components/services.py)."""
+
+OTLP_ENDPOINT = "OTEL_EXPORTER_OTLP_ENDPOINT"  # base URL; spans go to <base>/v1/traces
+OTLP_TRACES_ENDPOINT = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"  # the traces URL as is (wins over OTLP_ENDPOINT)
+TRACES_SAMPLER_ARG = "OTEL_TRACES_SAMPLER_ARG"  # parent-based trace-id ratio, default 1.0
