@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import report
+from harness import report, reporting
+from harness.events import Events
 from harness.facade import Obsdrill
 from harness.runtime import Runtime, ensure_runtime
 from harness.settings import IMAGE_POLICIES, STACK_MODES, Settings
@@ -72,9 +73,15 @@ def obsdrill_stack(pytestconfig: pytest.Config, obsdrill_settings: Settings,
         stack.stop()
 
 
+@pytest.fixture(scope="session")
+def obsdrill_events(obsdrill_settings: Settings) -> Events:
+    """The run's event registry: console, Allure, and result.json in the reports dir."""
+    return reporting.standard(result_file=obsdrill_settings.reports_dir / "result.json")
+
+
 @pytest.fixture
-def obsdrill(obsdrill_stack: Stack) -> Iterator[Obsdrill]:
-    facade = Obsdrill(obsdrill_stack)
+def obsdrill(obsdrill_stack: Stack, obsdrill_events: Events) -> Iterator[Obsdrill]:
+    facade = Obsdrill(obsdrill_stack, obsdrill_events)
     facade.reset()
     yield facade
     facade.reset()

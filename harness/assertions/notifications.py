@@ -83,12 +83,10 @@ def received_text(notes: Sequence[Notification], since: float) -> str:
     return "  integrations got:\n" + ("\n".join(lines) if lines else "    (nothing)")
 
 
-def assert_notifications(sink: SinkClient, exp: NotificationExpectation, within: float | Bound,
+def assert_notifications(sink: SinkClient, exp: NotificationExpectation, within: Bound,
                          since: float) -> list[Notification]:
     """Wait until every expected integration of ``exp.receiver`` got its message, then check grouping,
     PagerDuty absence and runbook links. ``since``: wall-clock start of the scenario."""
-    seconds = within.seconds if isinstance(within, Bound) else within
-    explained = f" (bound {within.explain()})" if isinstance(within, Bound) else ""
     latest: list[Notification] = []
 
     def arrived() -> list[Notification] | None:
@@ -98,7 +96,7 @@ def assert_notifications(sink: SinkClient, exp: NotificationExpectation, within:
     def near_miss() -> str:
         return "  " + "\n  ".join(positive_problems(exp, latest)) + "\n" + received_text(latest, since)
 
-    notes, _ = eventually(arrived, seconds, f"notifications of receiver {exp.receiver}{explained}", near_miss)
+    notes, _ = eventually(arrived, within, f"notifications of receiver {exp.receiver}", near_miss)
     problems = negative_problems(exp, notes)
     if problems:
         raise ExpectationFailed("notifications of receiver " + exp.receiver + ":\n  " + "\n  ".join(problems)

@@ -12,7 +12,9 @@ import pytest
 from harness.clients import PromClient, SinkClient
 from harness.config import load_source
 from harness.errors import ConfigError, ExpectationFailed
+from harness.events import Events
 from harness.render import RenderedConfig, render
+from harness.reporting import ConsolePrinter
 from harness.scenario import load_scenario
 from harness.scenario.runner import ScenarioRunner
 from harness.settings import Settings, project_root
@@ -100,7 +102,7 @@ def _scenario(tmp_path: Path, text: str = SCENARIO) -> Any:
 
 
 def test_phases_run_in_order_and_record_their_deadlines(stack: Stack, tmp_path: Path) -> None:
-    result = ScenarioRunner(stack, log=lambda line: None).run(_scenario(tmp_path))  # type: ignore[arg-type]
+    result = ScenarioRunner(stack, Events()).run(_scenario(tmp_path))  # type: ignore[arg-type]
     assert stack.calls == ["reset", "set backend http_errors", "clear backend"]
     assert [f.labels["service"] for f in result.fired] == ["backend"]
     assert result.resolved["HighErrorRate{service=backend,severity=critical}"]["bound_s"] == 3
@@ -115,7 +117,7 @@ def test_phases_run_in_order_and_record_their_deadlines(stack: Stack, tmp_path: 
 def test_rollback_runs_when_an_expectation_fails(stack: Stack, tmp_path: Path) -> None:
     stack.alert_follows = False
     with pytest.raises(ExpectationFailed, match="HighErrorRate did not reach receiver 'critical-alerts'"):
-        ScenarioRunner(stack, log=lambda line: None).run(_scenario(tmp_path))  # type: ignore[arg-type]
+        ScenarioRunner(stack, Events()).run(_scenario(tmp_path))  # type: ignore[arg-type]
     assert stack.calls[-1] == "clear backend"
 
 
@@ -134,7 +136,7 @@ def test_unexpected_alert_fails_the_scenario(stack: Stack, tmp_path: Path) -> No
     try:
         with pytest.raises(ExpectationFailed, match=r"unexpected alerts: notification tap->warning-alerts "
                                                     r"\[firing\] HighCPUUsage"):
-            ScenarioRunner(stack, log=lambda line: None).run(_scenario(tmp_path))  # type: ignore[arg-type]
+            ScenarioRunner(stack, Events()).run(_scenario(tmp_path))  # type: ignore[arg-type]
     finally:
         Service.set_fault = original  # type: ignore[method-assign]
     assert stack.calls[-1] == "clear backend"
@@ -145,7 +147,7 @@ def test_components_the_stack_lacks_are_config_errors_before_anything_runs(stack
         "recovery:", "  traces: {service_graph: [[gateway, backend]]}\nrecovery:")
     scenario = _scenario(tmp_path, text)
     with pytest.raises(ConfigError) as failure:
-        ScenarioRunner(stack, log=lambda line: None).run(scenario)  # type: ignore[arg-type]
+        ScenarioRunner(stack, Events()).run(scenario)  # type: ignore[arg-type]
     assert "method[0].service: this stack does not run 'cv-analyzer'" in str(failure.value)
     assert stack.calls == []
 
@@ -155,8 +157,11 @@ def test_log_and_trace_checks_a_core_stack_cannot_make_are_left_out_and_said(sta
                                          "  logs: {correlated: true}\nrecovery:")
     scenario = _scenario(tmp_path, text)
     said: list[str] = []
-    fitted = ScenarioRunner(stack, log=said.append).fitted(scenario)  # type: ignore[arg-type]
+    events = Events()
+    ConsolePrinter(said.append).subscribe(events)
+    fitted = ScenarioRunner(stack, events).fitted(scenario)  # type: ignore[arg-type]
     assert scenario.expect.traces is not None and scenario.expect.logs is not None
     assert fitted.expect.traces is None and fitted.expect.logs is None
     assert fitted.expect.alerts == scenario.expect.alerts and fitted.method == scenario.method
     assert any("expect.traces not checked: this stack runs no jaeger" in line for line in said)
+    assert all(line.startswith("[obsdrill]   ") for line in said)
