@@ -74,9 +74,9 @@ def obsdrill_stack(pytestconfig: pytest.Config, obsdrill_settings: Settings,
 
 
 @pytest.fixture(scope="session")
-def obsdrill_events(obsdrill_settings: Settings) -> Events:
-    """The run's event registry: console, Allure, and result.json in the reports dir."""
-    return reporting.standard(result_file=obsdrill_settings.reports_dir / "result.json")
+def obsdrill_events(obsdrill_stack: Stack) -> Events:
+    """The run's event registry: console, Allure, and result.json in the run's dir (reports/runs/<run id>/)."""
+    return reporting.standard(result_file=obsdrill_stack.run_dir / "result.json")
 
 
 @pytest.fixture
