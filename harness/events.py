@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from harness.bounds import Bound
@@ -33,7 +33,6 @@ class ScenarioFinished(Event):
     passed: bool
     failure: str
     seconds: float
-    summary: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

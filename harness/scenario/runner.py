@@ -72,9 +72,9 @@ class ScenarioRunner:
             self._run(scenario, result)
         except BaseException as exc:
             self.events.emit(ScenarioFinished(scenario.name, False, str(exc) or type(exc).__name__,
-                                              time.monotonic() - started, result.summary()))
+                                              time.monotonic() - started))
             raise
-        self.events.emit(ScenarioFinished(scenario.name, True, "", time.monotonic() - started, result.summary()))
+        self.events.emit(ScenarioFinished(scenario.name, True, "", time.monotonic() - started))
         return result
 
     def _run(self, scenario: Scenario, result: ScenarioResult) -> None:
