@@ -1,6 +1,7 @@
 """Fault definitions and per-GPU fault state for the simulator.
 
-Each fault can be switched on and off independently and reports its state:
+Each fault can be switched on and off independently and reports its state, with the ``progress`` field
+every obsdrill fault declares (docs/platform.md): a GPU fault is fully applied the moment it is switched on.
 
 * ``overheat``       cooling loss / fan failure: multiplies the thermal resistance
                      (``cooling_factor``) so the equilibrium passes 85 °C even idle.
@@ -55,6 +56,11 @@ ALLOWED_PARAMS: dict[FaultName, frozenset[str]] = {
     FaultName.FB_EXHAUSTION: frozenset({"free_mib"}),
     FaultName.GPU_LOST: frozenset(),
 }
+
+
+def progress(reached: bool) -> dict[str, object]:
+    """The declared ``progress`` of a fault state (the shape synthetic_services' faults report too)."""
+    return {"reached": reached, "stopped": "", "value": None, "target": None, "unit": ""}
 
 
 def _number(params: Mapping[str, object], key: str, default: float) -> float:
@@ -144,8 +150,8 @@ class GpuFaults:
         return [name for name in FaultName if self.is_active(name)]
 
     def as_dict(self) -> dict[str, dict[str, object]]:
-        """JSON-ready state of every fault."""
-        return {
+        """JSON-ready state of every fault, each with its ``progress``."""
+        state: dict[str, dict[str, object]] = {
             FaultName.OVERHEAT.value: {
                 "active": self.overheat,
                 "cooling_factor": self.cooling_factor,
@@ -161,3 +167,4 @@ class GpuFaults:
             },
             FaultName.GPU_LOST.value: {"active": self.lost},
         }
+        return {name: {**fields, "progress": progress(bool(fields["active"]))} for name, fields in state.items()}

@@ -1,9 +1,10 @@
 """Deadlines computed from the (scaled) config: when must an alert have reached its receiver, when must
 it have resolved, when must a PromQL expression show the fault, when must logs and traces be searchable.
-Every bound explains itself term by term."""
+Every bound explains itself term by term; :class:`Deadlines` builds all of them from one timing and slack."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from harness import durations
@@ -14,11 +15,18 @@ from harness.render import Timing
 # and Jaeger's write path. Not part of the config under test, so not scaled.
 EXPORT_DELAY = 0.5
 PIPELINE_DELAY = 10.0
+DELAY = "fault delay + ramp"  # bound term: the latest fault's `after` plus its `ramp`
+RAMP = "fault ramp"  # bound term of a recovery: the longest ramp of the method's faults
 
 
 @dataclass(frozen=True)
 class Bound:
     parts: tuple[tuple[str, float], ...]
+
+    @classmethod
+    def of(cls, seconds: float, term: str = "within") -> Bound:
+        """A bound of one term (a deadline given as a number)."""
+        return cls(((term, seconds),))
 
     @property
     def seconds(self) -> float:
@@ -41,44 +49,59 @@ def _window(expr_or_rule: AlertRule | str) -> float:
     return max(windows) if windows else 0.0
 
 
-def fire_bound(rule: AlertRule, timing: Timing, slack: float) -> Bound:
-    """A fault whose steady value crosses the threshold is fully inside every range window after one
-    window; then the expression is true at the next scrape and evaluation, pending for `for`, firing at
-    the evaluation after that, and Alertmanager sends after group_wait."""
-    return Bound((("range window", _window(rule)), ("scrape", timing.scrape_interval),
-                  ("2x evaluation", 2 * timing.evaluation_interval), ("for", rule.for_seconds),
-                  ("group_wait", timing.group_wait), ("slack", slack)))
-
-
-def resolve_bound(rule: AlertRule, timing: Timing, slack: float) -> Bound:
-    """After rollback the fault leaves every window after one window; the rule goes inactive at the next
-    evaluation and Alertmanager sends the resolved notification at the group's next group_interval."""
-    return Bound((("range window", _window(rule)), ("scrape", timing.scrape_interval),
-                  ("2x evaluation", 2 * timing.evaluation_interval), ("group_interval", timing.group_interval),
-                  ("slack", slack)))
-
-
-def metric_bound(expr: str, timing: Timing, slack: float) -> Bound:
-    """A PromQL expression (not a rule) shows a change after its widest range window and one scrape."""
-    return Bound((("range window", _window(expr)), ("scrape", timing.scrape_interval), ("slack", slack)))
-
-
-def notification_bound(timing: Timing, slack: float) -> Bound:
-    """Once an alert fired, every integration of its receiver is sent by group_wait, updates by
-    group_interval."""
-    return Bound((("group_wait", timing.group_wait), ("group_interval", timing.group_interval),
-                  ("slack", slack)))
-
-
-def pipeline_bound(slack: float) -> Bound:
-    """A request's log lines and spans are searchable after the export batch delay and the pipeline."""
-    return Bound((("export batch delay", EXPORT_DELAY), ("collector + index", PIPELINE_DELAY), ("slack", slack)))
-
-
 def explicit(within: float, where: str) -> Bound:
-    return Bound(((f"{where} (set in scenario)", within),))
+    return Bound.of(within, f"{where} (set in scenario)")
 
 
 def choose(within: float | None, where: str, computed: Bound) -> Bound:
     """The scenario's own deadline when it sets one, else the computed bound."""
     return computed if within is None else explicit(within, where)
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """Every deadline of a run, from the rendered timing and the slack of the settings."""
+
+    timing: Timing
+    slack: float
+
+    def fire(self, rule: AlertRule, delay: float = 0.0) -> Bound:
+        """A fault whose steady value crosses the threshold is fully inside every range window after one
+        window; then the expression is true at the next scrape and evaluation, pending for `for`, firing at
+        the evaluation after that, and Alertmanager sends after group_wait. ``delay``: the faults' own."""
+        t = self.timing
+        return Bound((("range window", _window(rule)), ("scrape", t.scrape_interval),
+                      ("2x evaluation", 2 * t.evaluation_interval), ("for", rule.for_seconds),
+                      ("group_wait", t.group_wait), ("slack", self.slack))).plus(DELAY, delay)
+
+    def resolve(self, rule: AlertRule) -> Bound:
+        """After rollback the fault leaves every window after one window; the rule goes inactive at the next
+        evaluation and Alertmanager sends the resolved notification at the group's next group_interval."""
+        t = self.timing
+        return Bound((("range window", _window(rule)), ("scrape", t.scrape_interval),
+                      ("2x evaluation", 2 * t.evaluation_interval), ("group_interval", t.group_interval),
+                      ("slack", self.slack)))
+
+    def recovery(self, rule: AlertRule, ramp: float = 0.0) -> Bound:
+        """The resolve bound plus the longest ramp of the faults (undoing a ramp takes as long)."""
+        return self.resolve(rule).plus(RAMP, ramp)
+
+    def settle(self, rules: Iterable[AlertRule]) -> Bound:
+        """How long alerts left over from before may take to resolve: the longest resolve bound."""
+        return max((self.resolve(r) for r in rules), key=lambda b: b.seconds, default=Bound(()))
+
+    def metric(self, expr: str, delay: float = 0.0) -> Bound:
+        """A PromQL expression (not a rule) shows a change after its widest range window and one scrape."""
+        return Bound((("range window", _window(expr)), ("scrape", self.timing.scrape_interval),
+                      ("slack", self.slack))).plus(DELAY, delay)
+
+    def notification(self) -> Bound:
+        """Once an alert fired, every integration of its receiver is sent by group_wait, updates by
+        group_interval."""
+        return Bound((("group_wait", self.timing.group_wait), ("group_interval", self.timing.group_interval),
+                      ("slack", self.slack)))
+
+    def pipeline(self) -> Bound:
+        """A request's log lines and spans are searchable after the export batch delay and the pipeline."""
+        return Bound((("export batch delay", EXPORT_DELAY), ("collector + index", PIPELINE_DELAY),
+                      ("slack", self.slack)))

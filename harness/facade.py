@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness import bounds
+from harness import bounds, reporting
 from harness.assertions.alerts import AlertWatch, FireResult
 from harness.assertions.metrics import assert_query_eventually
 from harness.clients import AlertmanagerClient, PromClient, Sample, ServiceClient, SinkClient
 from harness.clients.elasticsearch import EsClient
 from harness.clients.jaeger import JaegerClient
+from harness.events import Events
 from harness.load import DEFAULT_JOURNEYS, LoadProfile, LoadRun
 from harness.scenario import Scenario, load_scenario, load_scenarios
 from harness.scenario.model import AlertExpectation
@@ -20,8 +21,9 @@ from harness.scenario.stackapi import StackApi
 
 
 class Obsdrill:
-    def __init__(self, stack: StackApi) -> None:
+    def __init__(self, stack: StackApi, events: Events | None = None) -> None:
         self.stack = stack
+        self.events = events or reporting.standard()
 
     @property
     def prometheus(self) -> PromClient:
@@ -65,21 +67,23 @@ class Obsdrill:
 
     def run(self, scenario: Scenario | str) -> ScenarioResult:
         loaded = self.scenario(scenario) if isinstance(scenario, str) else scenario
-        return ScenarioRunner(self.stack).run(loaded)
+        return ScenarioRunner(self.stack, self.events).run(loaded)
 
     # assertions with computed deadlines -------------------------------------------------------------
+    def deadlines(self) -> bounds.Deadlines:
+        return bounds.Deadlines(self.stack.rendered().timing, self.stack.settings.slack_seconds)
+
     def expect_query(self, expr: str, within: float | None = None, empty: bool = False) -> list[Sample]:
         """Wait until ``expr`` returns series (``empty``: none); default deadline from the config."""
-        computed = bounds.metric_bound(expr, self.stack.rendered().timing, self.stack.settings.slack_seconds)
+        computed = self.deadlines().metric(expr)
         samples, _ = assert_query_eventually(self.prometheus, expr, bounds.choose(within, "within", computed), empty)
         return samples
 
     def expect_alert(self, name: str, receiver: str, labels: dict[str, str] | None = None,
                      within: float | None = None, watch: AlertWatch | None = None) -> FireResult:
         """Wait until alert ``name`` with ``labels`` reached ``receiver``; default deadline from the rule."""
-        config = self.stack.rendered()
-        rule = config.rule(name)
-        computed = bounds.fire_bound(rule, config.timing, self.stack.settings.slack_seconds)
+        rule = self.stack.rendered().rule(name)
+        computed = self.deadlines().fire(rule)
         exp = AlertExpectation(name, receiver, tuple(sorted((labels or {}).items())))
         watch = watch or AlertWatch(self.prometheus, self.sink)
         return watch.wait_fired(exp, rule, bounds.choose(within, "within", computed))

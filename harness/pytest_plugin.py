@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import envvars, report
+from harness import envvars, report, reporting
+from harness.events import Events
 from harness.facade import Obsdrill
 from harness.runtime import Runtime, ensure_runtime
 from harness.settings import DEFAULT_TIME_FACTOR, IMAGE_POLICIES, STACK_MODES, Settings
@@ -73,9 +74,15 @@ def obsdrill_stack(pytestconfig: pytest.Config, obsdrill_settings: Settings,
         stack.stop()
 
 
+@pytest.fixture(scope="session")
+def obsdrill_events(obsdrill_stack: Stack) -> Events:
+    """The run's event registry: console, Allure, and result.json in the run's dir (reports/runs/<run id>/)."""
+    return reporting.standard(result_file=obsdrill_stack.run_dir / "result.json")
+
+
 @pytest.fixture
-def obsdrill(obsdrill_stack: Stack) -> Iterator[Obsdrill]:
-    facade = Obsdrill(obsdrill_stack)
+def obsdrill(obsdrill_stack: Stack, obsdrill_events: Events) -> Iterator[Obsdrill]:
+    facade = Obsdrill(obsdrill_stack, obsdrill_events)
     facade.reset()
     yield facade
     facade.reset()

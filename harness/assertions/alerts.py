@@ -1,6 +1,7 @@
 """Alert assertions: watch Prometheus's rules (state, health, alerts per label set) and what the receivers
-got; expectations match an alert by name AND labels (one rule can fire for several services). Failures
-show the state history, the rule's evaluation error, the near misses and which receivers got what."""
+got; expectations match an alert by name AND labels (one rule can fire for several services). The watch
+polls; the :class:`~harness.assertions.history.AlertHistory` keeps the state changes. Failures show the
+state history, the rule's evaluation error, the near misses and which receivers got what."""
 
 from __future__ import annotations
 
@@ -39,7 +40,44 @@ def _delivered(note: Notification, exp: AlertExpectation, status: str) -> dict[s
     return None
 
 
+def receivers_text(notes: Sequence[Notification], since: float) -> str:
+    """What the receivers got, each with its labels and time relative to ``since`` (wall clock)."""
+    got = [f"    {n.show()} {' '.join(show_labels(label_key(a.get('labels', {}))) for a in n.alerts())} "
+           f"at {n.received_at - since:+.1f}s" for n in notes]
+    return "  receivers got:\n" + ("\n".join(got) if got else "    (nothing)")
+
+
+def rule_error(history: AlertHistory, name: str) -> str:
+    error = history.last_error(name)
+    return f"  rule {name} failed to evaluate: {error}\n" if error else ""
+
+
+def check_labels(exp: AlertExpectation, firing: Sequence[Mapping[str, str]], history: AlertHistory) -> None:
+    """An alert of this rule that matches every expected label but severity (or has no other expected
+    label) fires with other values: the rule's labels are wrong, fail now."""
+    identity = tuple((k, v) for k, v in exp.labels if k != "severity")
+    for labels in firing:
+        if exp.matches(labels) or not all(labels.get(k) == v for k, v in identity):
+            continue
+        wrong = {k: (v, labels.get(k)) for k, v in exp.labels if labels.get(k) != v}
+        detail = ", ".join(f"{k}={got!r} (expected {want!r})" for k, (want, got) in wrong.items())
+        raise ExpectationFailed(f"{exp.name} fired with wrong labels: {detail}\n"
+                                f"  labels of the firing alert: {dict(labels)}\n"
+                                f"  state history: {history.text(exp.name)}")
+
+
+def check_annotations(exp: AlertExpectation, note: Notification, alert: Mapping[str, Any]) -> None:
+    """The notification carries the expected annotations (its receiver is judged by the routing verdict)."""
+    annotations = alert.get("annotations", {})
+    missing = [a for a in exp.annotations_present if not annotations.get(a)]
+    if missing:
+        raise ExpectationFailed(f"{exp.name} notification to {note.receiver} lacks annotation(s) "
+                                f"{', '.join(missing)}; it has {sorted(annotations)}")
+
+
 class AlertWatch:
+    """Polls Prometheus's rules and the receivers' taps; every state change goes to ``history``."""
+
     def __init__(self, prom: PromClient, sink: SinkClient, history: AlertHistory | None = None,
                  interval: float = 0.5, routing: Routing | None = None,
                  background: frozenset[str] = frozenset()) -> None:
@@ -47,86 +85,52 @@ class AlertWatch:
         self.background = background  # always-on alerts: never "unexpected"
         self.prom = prom
         self.sink = sink
-        self.h = history or AlertHistory()
+        self.history = history or AlertHistory()
         self.interval = interval
         self.rules: list[RuleStatus] = []
 
-    # clock and polling ---------------------------------------------------------------------------
     def restart_clock(self) -> None:
-        self.h.restart_clock()
-
-    def elapsed(self) -> float:
-        return self.h.elapsed()
+        self.history.restart_clock()
 
     def poll(self) -> dict[str, str]:
         """alertname -> inactive/pending/firing; every transition (rule and alert) goes to the history."""
         self.rules = self.prom.rules()
-        self.h.record(self.rules)
+        self.history.record(self.rules)
         return {rule.name: rule.state for rule in self.rules}
 
     def notifications(self) -> list[Notification]:
         """Taps (one per notification a receiver was sent) since the clock started."""
-        return [n for n in self.sink.taps() if n.received_at >= self.h.started_wall - 1]
-
-    def firing(self, name: str) -> list[dict[str, str]]:
-        return [a.labels for r in self.rules if r.name == name for a in r.alerts if a.state == "firing"]
+        return [n for n in self.sink.taps() if n.received_at >= self.history.started_wall - 1]
 
     def active(self, exp: AlertExpectation) -> list[str]:
         """States of the alerts matching ``exp`` that the rule manager holds now (pending/firing)."""
         return [a.state for r in self.rules if r.name == exp.name for a in r.alerts if exp.matches(a.labels)]
 
-    # texts ------------------------------------------------------------------------------------------
-    def history_text(self, name: str, exp: AlertExpectation | None = None) -> str:
-        return self.h.text(name, exp.matches if exp else None)
-
     def receivers_text(self) -> str:
-        got = [f"    {n.show()} {self._labels_of(n)} at {n.received_at - self.h.started_wall:+.1f}s"
-               for n in self.notifications()]
-        return "  receivers got:\n" + ("\n".join(got) if got else "    (nothing)")
+        return receivers_text(self.notifications(), self.history.started_wall)
 
-    @staticmethod
-    def _labels_of(note: Notification) -> str:
-        return " ".join(show_labels(label_key(a.get("labels", {}))) for a in note.alerts())
-
-    def _rule_error(self, name: str) -> str:
-        error = self.h.last_error(name)
-        return f"  rule {name} failed to evaluate: {error}\n" if error else ""
-
-    # firing -----------------------------------------------------------------------------------------
     def wait_fired(self, exp: AlertExpectation, rule: AlertRule, bound: Bound) -> FireResult:
         """Wait until an alert matching ``exp`` reached ``exp.receiver``; fail fast on wrong labels or
         a wrong receiver, and with the near misses when the bound passes."""
         firing_at: float | None = None
         while True:
             self.poll()
-            elapsed = self.elapsed()
+            elapsed = self.history.elapsed()
             if firing_at is None and "firing" in self.active(exp):
                 firing_at = elapsed
-            self._check_labels(exp)
+            check_labels(exp, [a.labels for r in self.rules if r.name == exp.name for a in r.alerts
+                               if a.state == "firing"], self.history)
             verdict = self._routing_verdict(exp)
             if verdict.complete:
                 for delivery in verdict.first.values():
-                    self._check_annotations(exp, delivery.note, delivery.alert)
+                    check_annotations(exp, delivery.note, delivery.alert)
                 first = verdict.first[exp.receiver]
                 latest = max(verdict.first[r].note.received_at for r in exp.receivers)
-                return FireResult(exp.name, firing_at, latest - self.h.started_wall, bound, first.note.body,
+                return FireResult(exp.name, firing_at, latest - self.history.started_wall, bound, first.note.body,
                                   dict(first.alert.get("labels", {})))
             if elapsed > bound.seconds:
                 raise ExpectationFailed(self._not_fired(exp, rule, bound, elapsed))
             time.sleep(self.interval)
-
-    def _check_labels(self, exp: AlertExpectation) -> None:
-        """An alert of this rule that matches every expected label but severity (or has no other expected
-        label) fires with other values: the rule's labels are wrong, fail now."""
-        identity = tuple((k, v) for k, v in exp.labels if k != "severity")
-        for labels in self.firing(exp.name):
-            if exp.matches(labels) or not all(labels.get(k) == v for k, v in identity):
-                continue
-            wrong = {k: (v, labels.get(k)) for k, v in exp.labels if labels.get(k) != v}
-            detail = ", ".join(f"{k}={got!r} (expected {want!r})" for k, (want, got) in wrong.items())
-            raise ExpectationFailed(f"{exp.name} fired with wrong labels: {detail}\n"
-                                    f"  labels of the firing alert: {labels}\n"
-                                    f"  state history: {self.history_text(exp.name)}")
 
     def _routing_verdict(self, exp: AlertExpectation) -> RoutingVerdict:
         """Judged as Alertmanager routes (notifications.RoutingVerdict); fails as soon as Alertmanager's own
@@ -148,25 +152,17 @@ class AlertWatch:
             return ""
         return f"  {self.routing.explain(labels)}\n{self.routing.integrations_text()}"
 
-    @staticmethod
-    def _check_annotations(exp: AlertExpectation, note: Notification, alert: Mapping[str, Any]) -> None:
-        annotations = alert.get("annotations", {})
-        missing = [a for a in exp.annotations_present if not annotations.get(a)]
-        if missing:
-            raise ExpectationFailed(f"{exp.name} notification to {note.receiver} lacks annotation(s) "
-                                    f"{', '.join(missing)}; it has {sorted(annotations)}")
-
     def _not_fired(self, exp: AlertExpectation, rule: AlertRule, bound: Bound, waited: float) -> str:
-        others = self.h.other_label_sets(exp.name, exp.matches)
+        others = self.history.other_label_sets(exp.name, exp.matches)
         seen = ("\n  other label sets of " + exp.name + ":\n    " + "\n    ".join(others)) if others else ""
         labels = {**dict(rule.labels), **exp.label_dict(), "alertname": exp.name}
         return (f"{exp.name} did not reach {names(exp.receivers)} within the bound {bound.explain()}"
-                f" (waited {waited:.1f}s)\n  expected labels: {exp.label_dict()}\n{self._rule_error(exp.name)}"
+                f" (waited {waited:.1f}s)\n  expected labels: {exp.label_dict()}\n"
+                f"{rule_error(self.history, exp.name)}"
                 f"  rule {rule.name} ({rule.file}): for {rule.for_seconds:g}s, labels {dict(rule.labels)}\n"
-                f"  state history: {self.history_text(exp.name, exp)}{seen}\n"
+                f"  state history: {self.history.text(exp.name, exp.matches)}{seen}\n"
                 f"{near_misses(self.prom, rule.expr)}\n{self._routing_text(labels)}{self.receivers_text()}")
 
-    # resolving --------------------------------------------------------------------------------------
     def wait_resolved(self, exp: AlertExpectation, bound: Bound, notification: bool) -> float:
         """Seconds (on the current clock) until no alert matches ``exp`` and, if ``notification``, the
         resolved notification reached ``exp.receiver``."""
@@ -175,22 +171,21 @@ class AlertWatch:
             active = self.active(exp)
             resolved_note = all(any(n.receiver == r and _delivered(n, exp, "resolved") for n in self.notifications())
                                 for r in exp.receivers)
-            elapsed = self.elapsed()
+            elapsed = self.history.elapsed()
             if not active and (resolved_note or not notification):
                 return elapsed
             if elapsed > bound.seconds:
                 raise ExpectationFailed(
                     f"{exp.name} did not resolve within {bound.explain()} (waited {elapsed:.1f}s): alerts still "
                     f"{active or 'inactive'}, resolved notification to {', '.join(exp.receivers)}: "
-                    f"{'yes' if resolved_note else 'no'}\n{self._rule_error(exp.name)}"
-                    f"  state history: {self.history_text(exp.name, exp)}\n{self.receivers_text()}")
+                    f"{'yes' if resolved_note else 'no'}\n{rule_error(self.history, exp.name)}"
+                    f"  state history: {self.history.text(exp.name, exp.matches)}\n{self.receivers_text()}")
             time.sleep(self.interval)
 
-    # alerts that must not fire ----------------------------------------------------------------------
     def _fired(self, unwanted: Callable[[str, Mapping[str, str]], bool]) -> list[str]:
         self.poll()
-        found = [f"{name}{show_labels(key)} fired: {self.h.steps_text(steps)}"
-                 for name, key, steps in self.h.fired_since(0.0)
+        found = [f"{name}{show_labels(key)} fired: {self.history.steps_text(steps)}"
+                 for name, key, steps in self.history.fired_since(0.0)
                  if name not in self.background and unwanted(name, dict(key))]
         found += [f"notification {n.show()} {show_labels(label_key(a.get('labels', {})))}"
                   for n in self.notifications() for a in n.firing_alerts()

@@ -128,21 +128,19 @@ class LogCorrelation:
         return "\n".join(lines)
 
 
-def assert_logs_correlated(es: EsClient, requests: Sequence[SampledRequest], within: float | Bound,
+def assert_logs_correlated(es: EsClient, requests: Sequence[SampledRequest], within: Bound,
                            pattern: str = LOGS_PATTERN,
                            traced: Callable[[str], Sequence[str] | None] | None = None) -> list[RequestLogs]:
     """Wait until the log lines of every request in ``requests`` are correlated (see module doc)."""
     if not requests:
         raise ExpectationFailed("logs: the load sampled no successful request to check")
     checker = LogCorrelation(es, pattern, traced)
-    seconds = within.seconds if isinstance(within, Bound) else within
-    explained = f" (bound {within.explain()})" if isinstance(within, Bound) else ""
     latest: list[RequestLogs] = []
 
     def correlated() -> list[RequestLogs] | None:
         latest[:] = [checker.check(r) for r in requests]
         return None if any(r.problems for r in latest) else list(latest)
 
-    failing = f"log lines of {len(requests)} sampled requests are not correlated{explained}"
-    results, _ = eventually(correlated, seconds, failing, lambda: checker.near_miss(latest))
+    failing = f"log lines of {len(requests)} sampled requests are not correlated"
+    results, _ = eventually(correlated, within, failing, lambda: checker.near_miss(latest))
     return results

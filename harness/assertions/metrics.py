@@ -64,17 +64,10 @@ def near_misses(prom: PromClient, expr: str, limit: int = 5, history_s: float = 
     return "\n".join(lines)
 
 
-def _within(within: float | Bound) -> tuple[float, str]:
-    if isinstance(within, Bound):
-        return within.seconds, f" (bound {within.explain()})"
-    return within, ""
-
-
-def assert_query_eventually(prom: PromClient, expr: str, within: float | Bound,
+def assert_query_eventually(prom: PromClient, expr: str, within: Bound,
                             empty: bool = False) -> tuple[list[Sample], float]:
     """Wait until ``expr`` returns at least one series (``empty``: none at all); the failure shows the
     closest series and their last values."""
-    seconds, explained = _within(within)
     if empty:
         def gone() -> list[Sample] | None:
             return None if prom.query(expr) else [Sample({"__name__": "(no series)"}, 0.0)]
@@ -83,7 +76,7 @@ def assert_query_eventually(prom: PromClient, expr: str, within: float | Bound,
             rows = prom.query(expr)
             return "  series left:\n" + "\n".join(f"    {s.show()}" for s in rows[:10]) if rows else ""
 
-        _, waited = eventually(gone, seconds, f"PromQL {expr!r} returning no series{explained}", left)
+        _, waited = eventually(gone, within, f"PromQL {expr!r} returning no series", left)
         return [], waited
-    return eventually(lambda: prom.query(expr), seconds, f"PromQL {expr!r} returned no series{explained}",
+    return eventually(lambda: prom.query(expr), within, f"PromQL {expr!r} returned no series",
                       lambda: near_misses(prom, expr))

@@ -141,13 +141,11 @@ def received_text(notes: Sequence[Notification], since: float) -> str:
     return "  integrations got:\n" + ("\n".join(lines) if lines else "    (nothing)")
 
 
-def assert_notifications(sink: SinkClient, exp: NotificationExpectation, within: float | Bound,
+def assert_notifications(sink: SinkClient, exp: NotificationExpectation, within: Bound,
                          since: float, routing: Routing | None = None) -> list[Notification]:
     """Wait until every expected integration of ``exp.receiver`` got its message, then check grouping,
     PagerDuty absence and runbook links. ``since``: wall-clock start of the scenario. ``routing``: what
     Alertmanager's integrations reported goes into the failure (a template that did not render)."""
-    seconds = within.seconds if isinstance(within, Bound) else within
-    explained = f" (bound {within.explain()})" if isinstance(within, Bound) else ""
     latest: list[Notification] = []
 
     def arrived() -> list[Notification] | None:
@@ -158,7 +156,7 @@ def assert_notifications(sink: SinkClient, exp: NotificationExpectation, within:
         said = routing.integrations_text() if routing is not None else ""
         return "  " + "\n  ".join(positive_problems(exp, latest)) + "\n" + said + received_text(latest, since)
 
-    notes, _ = eventually(arrived, seconds, f"notifications of receiver {exp.receiver}{explained}", near_miss)
+    notes, _ = eventually(arrived, within, f"notifications of receiver {exp.receiver}", near_miss)
     problems = negative_problems(exp, notes)
     if problems:
         raise ExpectationFailed("notifications of receiver " + exp.receiver + ":\n  " + "\n  ".join(problems)
@@ -181,6 +179,6 @@ def predicted(alerts: Sequence[AlertExpectation], config: RenderedConfig, routin
         line = routing.explain(labels)
         if routes is not None and not set(exp.receivers) <= set(routes):
             line += f" (the scenario expects {names(exp.receivers)}: labels from the expression may still route it)"
-        log(f"[obsdrill]   {line}")
+        log(f"  {line}")
         lines.append(line)
     return lines

@@ -19,12 +19,6 @@ from harness.load import SampledRequest
 from harness.platform import route_hops
 
 
-def _seconds(within: float | Bound) -> tuple[float, str]:
-    if isinstance(within, Bound):
-        return within.seconds, f" (bound {within.explain()})"
-    return within, ""
-
-
 def broken_hop(request: SampledRequest, trace: Trace,
                called: Callable[[str], bool] = lambda _service: True) -> tuple[str, str] | None:
     """The first hop the request really made whose callee did not join the trace: a caller's client span
@@ -114,13 +108,12 @@ class TraceJoin:
         return RequestTrace(request, trace_id, tuple(trace.services()), tuple(problems))
 
 
-def assert_one_trace_per_request(jaeger: JaegerClient, requests: Sequence[SampledRequest], within: float | Bound,
+def assert_one_trace_per_request(jaeger: JaegerClient, requests: Sequence[SampledRequest], within: Bound,
                                  es: EsClient | None = None) -> list[RequestTrace]:
     """Wait until every request in ``requests`` is one trace holding every service of its route."""
     if not requests:
         raise ExpectationFailed("traces: the load sampled no successful request to check")
     join = TraceJoin(jaeger, LogCorrelation(es) if es is not None else None)
-    seconds, explained = _seconds(within)
     latest: list[RequestTrace] = []
 
     def joined() -> list[RequestTrace] | None:
@@ -130,7 +123,7 @@ def assert_one_trace_per_request(jaeger: JaegerClient, requests: Sequence[Sample
     def near_miss() -> str:
         return "\n".join(f"  {r.request.show()}\n    " + "\n    ".join(r.problems) for r in latest if r.problems)
 
-    results, _ = eventually(joined, seconds, f"{len(requests)} sampled requests are not one trace each{explained}",
+    results, _ = eventually(joined, within, f"{len(requests)} sampled requests are not one trace each",
                             near_miss)
     return results
 
@@ -141,12 +134,11 @@ def graph_text(edges: Sequence[Dependency]) -> str:
 
 
 def assert_service_graph(jaeger: JaegerClient, expected: Sequence[tuple[str, str]], since: float,
-                         within: float | Bound) -> list[Dependency]:
+                         within: Bound) -> list[Dependency]:
     """Wait until Jaeger's dependency graph since ``since`` (wall clock) has exactly the ``expected`` edges
     between services. Self-edges are left out: Jaeger v2's in-memory store also counts a service's own
     server span -> client span as ``service -> service``; that is no call between services."""
     want = set(expected)
-    seconds, explained = _seconds(within)
     latest: list[Dependency] = []
 
     def equal() -> list[Dependency] | None:
@@ -161,7 +153,7 @@ def assert_service_graph(jaeger: JaegerClient, expected: Sequence[tuple[str, str
         return (f"  missing edges: {missing}\n  unexpected edges: {extra}\n"
                 f"  Jaeger has: {graph_text(latest) or '(no edge)'}")
 
-    edges, _ = eventually(equal, seconds, f"Jaeger's service graph differs from the expected one{explained}",
+    edges, _ = eventually(equal, within, "Jaeger's service graph differs from the expected one",
                           near_miss)
     return edges
 

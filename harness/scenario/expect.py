@@ -5,9 +5,6 @@ correlated, and nothing else fires. Each check is an Allure step with its deadli
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-
-import allure
 
 from harness import bounds
 from harness.assertions.alerts import AlertWatch
@@ -16,13 +13,12 @@ from harness.assertions.metrics import assert_query_eventually
 from harness.assertions.notifications import assert_notifications
 from harness.assertions.traces import assert_one_trace_per_request, assert_service_graph, graph_text
 from harness.errors import ExpectationFailed
+from harness.events import AlertFired, Events
 from harness.load import LoadRun, SampledRequest
 from harness.scenario.method import FaultSchedule
 from harness.scenario.model import AlertExpectation, MetricCheck, Scenario
-from harness.scenario.result import ScenarioResult, attach
+from harness.scenario.result import ScenarioResult
 from harness.scenario.stackapi import StackApi
-
-DELAY = "fault delay + ramp"  # bound term: the latest fault's `after` plus its `ramp`
 
 
 def pick(sample: list[SampledRequest], count: int, min_age: float = 2.0) -> list[SampledRequest]:
@@ -42,15 +38,15 @@ def pick(sample: list[SampledRequest], count: int, min_age: float = 2.0) -> list
 
 class ExpectPhase:
     def __init__(self, stack: StackApi, watch: AlertWatch, schedule: FaultSchedule, result: ScenarioResult,
-                 load: LoadRun | None, log: Callable[[str], None]) -> None:
+                 load: LoadRun | None, events: Events) -> None:
         self.stack = stack
         self.watch = watch
         self.schedule = schedule
         self.result = result
         self.load = load
-        self.log = log
+        self.events = events
         self.config = stack.rendered()
-        self.slack = stack.settings.slack_seconds
+        self.deadlines = bounds.Deadlines(self.config.timing, stack.settings.slack_seconds)
         self.started_wall = time.time()
         self.delay = 0.0
 
@@ -62,41 +58,42 @@ class ExpectPhase:
         for alert in expect.alerts:
             self.alert(alert)
         for note in expect.notifications:
-            with allure.step(f"notifications of {note.receiver}"):
+            with self.events.phase(f"notifications of {note.receiver}"):
                 bound = self.result.bound(f"notifications of {note.receiver}", bounds.choose(
-                    note.within, "within", bounds.notification_bound(self.config.timing, self.slack)))
+                    note.within, "within", self.deadlines.notification()))
                 got = assert_notifications(self.stack.sink, note, bound, self.started_wall - 1, self.watch.routing)
-                attach(f"notifications of {note.receiver}", [n.show() for n in got])
-                attach(f"payloads of {note.receiver}", [n.body for n in got if n.receiver == note.receiver])
+                self.events.attach(f"notifications of {note.receiver}", [n.show() for n in got])
+                self.events.attach(f"payloads of {note.receiver}", [n.body for n in got if n.receiver == note.receiver])
         self.logs_and_traces(scenario)
         self.unexpected(scenario)
 
     def metric(self, check: MetricCheck, where: str) -> None:
-        computed = bounds.metric_bound(check.query, self.config.timing, self.slack).plus(DELAY, self.delay)
+        computed = self.deadlines.metric(check.query, self.delay)
         bound = self.result.bound(f"{where} {check.query}", bounds.choose(check.within, f"{where}.within", computed))
-        with allure.step(f"PromQL {check.query} {'returns nothing' if check.empty else 'returns series'} "
+        with self.events.phase(f"PromQL {check.query} {'returns nothing' if check.empty else 'returns series'} "
                          f"within {bound.seconds:.1f}s"):
             samples, waited = assert_query_eventually(self.stack.prometheus, check.query, bound, check.empty)
-            attach(f"PromQL {check.query}", [s.show() for s in samples] + [f"after {waited:.1f}s",
+            self.events.attach(f"PromQL {check.query}", [s.show() for s in samples] + [f"after {waited:.1f}s",
                                                                             f"bound {bound.explain()}"])
         self.schedule.raise_errors()
 
     def alert(self, exp: AlertExpectation) -> None:
         rule = self.config.rule(exp.name)
-        computed = bounds.fire_bound(rule, self.config.timing, self.slack).plus(DELAY, self.delay)
-        bound = self.result.bound(f"{exp.describe()} fires", bounds.choose(exp.within, "within", computed))
-        with allure.step(f"expect {exp.describe()} -> {exp.receiver} within {bound.seconds:.1f}s"):
-            attach(f"bound of {exp.describe()}", bound.explain())
+        computed = self.deadlines.fire(rule, self.delay)
+        bound = self.result.bound(f"{exp.describe()} fires", bounds.choose(exp.within, "within", computed),
+                                  alert=exp.describe(), kind="fire")
+        with self.events.phase(f"expect {exp.describe()} -> {exp.receiver} within {bound.seconds:.1f}s"):
+            self.events.attach(f"bound of {exp.describe()}", bound.explain())
             try:
                 fired = self.watch.wait_fired(exp, rule, bound)
             except ExpectationFailed:
                 self.schedule.raise_errors()  # a fault that could not be applied explains it better
                 raise
             self.result.fired.append(fired)
-            attach(f"{exp.describe()} notification payload", fired.notification)
-            attach(f"{exp.name} state history", self.watch.history_text(exp.name, exp))
-            self.log(f"[obsdrill]   {exp.describe()} reached {exp.receiver} after {fired.notified_after:.1f}s "
-                     f"(bound {bound.explain()})")
+            self.events.attach(f"{exp.describe()} notification payload", fired.notification)
+            self.events.attach(f"{exp.name} state history", self.watch.history.text(exp.name, exp.matches))
+            self.events.emit(AlertFired(exp.describe(), exp.receiver, fired.firing_after, fired.notified_after,
+                                        bound))
 
     def _sample(self, count: int) -> list[SampledRequest]:
         return pick(self.load.sample(), count) if self.load else []
@@ -108,33 +105,33 @@ class ExpectPhase:
 
     def logs_and_traces(self, scenario: Scenario) -> None:
         logs, traces = scenario.expect.logs, scenario.expect.traces
-        pipeline = bounds.pipeline_bound(self.slack)
+        pipeline = self.deadlines.pipeline()
         if logs and logs.correlated:
             bound = self.result.bound("logs correlated", bounds.choose(logs.within, "expect.logs.within", pipeline))
-            with allure.step(f"logs of {logs.sample} sampled requests carry their trace and correlation ids"):
+            with self.events.phase(f"logs of {logs.sample} sampled requests carry their trace and correlation ids"):
                 checked = assert_logs_correlated(self.stack.elasticsearch, self._sample(logs.sample), bound,
                                                  traced=self._traced if self.stack.has("jaeger") else None)
                 self.result.logs = [c.summary() for c in checked]
-                attach("log documents per sampled request", self.result.logs)
+                self.events.attach("log documents per sampled request", self.result.logs)
         if traces and traces.one_trace_per_request:
             bound = self.result.bound("one trace per request",
                                       bounds.choose(traces.within, "expect.traces.within", pipeline))
-            with allure.step(f"each of {traces.sample} sampled requests is one trace"):
+            with self.events.phase(f"each of {traces.sample} sampled requests is one trace"):
                 es = self.stack.elasticsearch if self.stack.has("elasticsearch") else None
                 joined = assert_one_trace_per_request(self.stack.jaeger, self._sample(traces.sample), bound, es)
                 self.result.traces = [j.summary() for j in joined]
-                attach("trace summary", self.result.traces)
+                self.events.attach("trace summary", self.result.traces)
         if traces and traces.service_graph is not None:
             bound = self.result.bound("service graph", bounds.choose(traces.within, "expect.traces.within", pipeline))
-            with allure.step("Jaeger's service graph equals the expected one"):
+            with self.events.phase("Jaeger's service graph equals the expected one"):
                 edges = assert_service_graph(self.stack.jaeger, traces.service_graph, self.started_wall, bound)
                 self.result.service_graph = [f"{d.parent}->{d.child}" for d in edges]
-                attach("service graph", graph_text(edges))
+                self.events.attach("service graph", graph_text(edges))
 
     def unexpected(self, scenario: Scenario) -> None:
         expect = scenario.expect
         if expect.observe > 0:
-            with allure.step(f"observe {expect.observe:g}s: nothing unexpected fires"):
+            with self.events.phase(f"observe {expect.observe:g}s: nothing unexpected fires"):
                 deadline = time.monotonic() + expect.observe
                 while time.monotonic() < deadline:
                     self._no_unexpected(scenario)
@@ -142,7 +139,7 @@ class ExpectPhase:
                     time.sleep(1.0)
         self._no_unexpected(scenario)
         self.schedule.raise_errors()
-        attach("all notifications", [n.show() for n in self.stack.sink.all()])
+        self.events.attach("all notifications", [n.show() for n in self.stack.sink.all()])
 
     def _no_unexpected(self, scenario: Scenario) -> None:
         expect = scenario.expect

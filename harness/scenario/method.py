@@ -13,48 +13,62 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from harness.errors import ExpectationFailed, ObsdrillError
+from harness.events import Events, FaultCleared, FaultInjected, Message
 from harness.platform import RESTART_FAULTS
 from harness.scenario.model import Fault
 from harness.scenario.stackapi import StackApi
 
-_REACHED = ("reached", "filled", "already at or above percent")
-_STOPPED = ("stopped", "failed", "error", "unsafe", "aborted")
-
 
 def progress(state: Mapping[str, Any]) -> tuple[str, str]:
-    """('reached' | 'stopped' | 'running', reason) of a fault state that reports progress: memory_growth's
-    ``{"status": "growing" | "reached" | "stopped", "reason": ...}``, disk_fill's ``{"status": "filled"}`` or
-    ``{"status": "stopped: <why>"}``."""
-    raw = str(state.get("status") or state.get("state") or "")
-    status = raw.lower()
-    reason = str(state.get("reason") or state.get("stopped_reason") or state.get("error") or "")
-    if state.get("reached") is True or status in _REACHED:
+    """('reached' | 'stopped' | 'running', reason) from the ``progress`` field every fault state declares:
+    ``{"reached": bool, "stopped": "<why it ended short>" or "", "value", "target", "unit"}``."""
+    declared = state.get("progress")
+    if not isinstance(declared, Mapping) or not isinstance(declared.get("reached"), bool):
+        raise ExpectationFailed(f"fault state has no `progress` field with a boolean `reached` "
+                                f"(docs/platform.md): {dict(state)}")
+    if declared["reached"]:
         return "reached", ""
-    word, _, detail = raw.partition(":")
-    if word.strip().lower() in _STOPPED or state.get("stopped") or (state.get("reached") is False and reason):
-        return "stopped", reason or detail.strip() or f"status {status or 'stopped'}"
-    return "running", reason
+    stopped = str(declared.get("stopped") or "")
+    if stopped:
+        return "stopped", stopped
+    value, target = declared.get("value"), declared.get("target")
+    unit = str(declared.get("unit") or "")
+    return "running", f"at {value}{unit} of {target}{unit}" if value is not None and target is not None else ""
 
 
 class FaultSchedule:
-    def __init__(self, stack: StackApi, log: Callable[[str], None] = print, poll: float = 1.0) -> None:
+    def __init__(self, stack: StackApi, events: Events | None = None, poll: float = 1.0) -> None:
         self.stack = stack
-        self.log = log
+        self.events = events or Events()
         self.poll = poll
         self.started = time.monotonic()
-        self.events: list[dict[str, Any]] = []
+        self.timeline: list[dict[str, Any]] = []
         self.errors: list[BaseException] = []
         self.touched: list[Fault] = []
         self._timers: list[threading.Timer] = []
         self._lock = threading.Lock()
         self._stopped = threading.Event()
+        self._cleared: set[tuple[str, str]] = set()
 
     # timeline -----------------------------------------------------------------------------------
     def _event(self, action: str, fault: Fault, state: Any = None) -> None:
+        at = round(time.monotonic() - self.started, 1)
         with self._lock:
-            self.events.append({"at_s": round(time.monotonic() - self.started, 1), "action": action,
-                                "fault": fault.fault, "service": fault.service, "spec": fault.spec, "state": state})
-        self.log(f"[obsdrill]   {action} {fault.describe()}")
+            self.timeline.append({"at_s": at, "action": action, "fault": fault.fault, "service": fault.service,
+                                  "spec": fault.spec, "state": state})
+            if action not in ("injected", "reached"):
+                self._cleared.add((fault.fault, fault.service))
+        kind = FaultInjected if action in ("injected", "reached") else FaultCleared
+        self.events.emit(kind(fault.fault, fault.service, fault.describe(), at, action, state))
+
+    def _rolled_back(self) -> None:
+        """A FaultCleared ('rolled back') for every injected fault its duration did not clear."""
+        at = round(time.monotonic() - self.started, 1)
+        with self._lock:
+            left = [f for f in self.touched if (f.fault, f.service) not in self._cleared]
+            self._cleared.update((f.fault, f.service) for f in left)
+        for fault in left:
+            self.events.emit(FaultCleared(fault.fault, fault.service, fault.describe(), at, "rolled back"))
 
     def _later(self, delay: float, fn: Callable[[Fault], None], fault: Fault) -> None:
         def guarded() -> None:
@@ -146,6 +160,7 @@ class FaultSchedule:
                 failures.append(f"{name}: {exc}")
         if failures:
             raise ObsdrillError("rollback failed: " + "; ".join(failures))
+        self._rolled_back()
         return done
 
     def _restore(self, name: str, restart: bool) -> str:
@@ -154,6 +169,6 @@ class FaultSchedule:
                 self.stack.service(name).clear_fault()
                 return f"{name}: faults cleared"
             except Exception as exc:  # gone or hanging: restart it through the stack
-                self.log(f"[obsdrill]   {name}: clearing faults failed ({exc}); restarting it")
+                self.events.emit(Message(f"{name}: clearing faults failed ({exc}); restarting it"))
         self.stack.heal(name)
         return f"{name}: restarted"

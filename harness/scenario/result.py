@@ -1,24 +1,13 @@
-"""What a scenario run measured (timings against their bounds, payloads, load) and the Allure helpers
-every phase uses to attach its evidence."""
+"""What a scenario run measured (timings against their bounds, payloads, load)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import allure
-
 from harness.assertions.alerts import FireResult
 from harness.bounds import Bound
-
-
-def attach(name: str, body: Any) -> None:
-    """Attach text as text, anything else as JSON."""
-    text = body if isinstance(body, str) else json.dumps(body, indent=2, default=str)
-    kind = allure.attachment_type.TEXT if isinstance(body, str) else allure.attachment_type.JSON
-    allure.attach(text, name=name, attachment_type=kind)
+from harness.events import BoundComputed, Events
 
 
 @dataclass
@@ -34,13 +23,14 @@ class ScenarioResult:
     traces: list[dict[str, Any]] = field(default_factory=list)
     service_graph: list[str] = field(default_factory=list)
     seconds: float = 0.0
-    log: Callable[[str], None] | None = field(default=None, repr=False, compare=False)
+    events: Events | None = field(default=None, repr=False, compare=False)
 
-    def bound(self, what: str, bound: Bound) -> Bound:
-        """Record (print, and return) the deadline of one check, term by term, for the report."""
+    def bound(self, what: str, bound: Bound, alert: str = "", kind: str = "") -> Bound:
+        """Record (emit, and return) the deadline of one check, term by term, for the report; ``alert`` and
+        ``kind`` ('fire' | 'resolve') when it is an expected alert's."""
         self.bounds[what] = bound
-        if self.log is not None:
-            self.log(f"[obsdrill]   deadline {what}: {bound.explain()}")
+        if self.events is not None:
+            self.events.emit(BoundComputed(what, bound, alert, kind))
         return bound
 
     def summary(self) -> dict[str, Any]:

@@ -25,7 +25,7 @@ def test_scenario(obsdrill: Obsdrill, scenario: Scenario) -> None:
     for tag in scenario.tags:
         allure.dynamic.tag(tag)
     allure.dynamic.parameter("time factor", obsdrill.stack.settings.time_factor)
-    missing = ScenarioRunner(obsdrill.stack).missing(scenario)
+    missing = ScenarioRunner(obsdrill.stack, obsdrill.events).missing(scenario)
     if missing:
         pytest.skip("; ".join(missing))
     obsdrill.run(scenario)  # raises ExpectationFailed at the first unmet expectation: this test then fails

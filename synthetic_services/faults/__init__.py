@@ -1,5 +1,5 @@
-"""Runtime-switchable, reversible faults of one service. Each fault reports its state; clearing all of them
-restores the healthy state."""
+"""Runtime-switchable, reversible faults of one service. Each fault reports its state, with its ``progress``
+(:func:`~synthetic_services.faults.base.progress`); clearing all of them restores the healthy state."""
 
 from __future__ import annotations
 
@@ -19,6 +19,11 @@ __all__ = ["COMMON", "Fault", "FaultContext", "FaultError", "FaultState"]
 COMMON: dict[str, Builder] = {"http_errors": HttpErrors, "latency": Latency, "crash": Crash, "hang": Hang,
                               "cpu_burn": CpuBurn, "memory_growth": MemoryGrowth}
 F = TypeVar("F")
+
+
+def report(fault: Fault) -> dict[str, Any]:
+    """The state a fault reports: its own fields plus the declared ``progress``."""
+    return {**fault.state(), "progress": fault.progress()}
 
 
 class FaultState:
@@ -56,7 +61,7 @@ class FaultState:
                 fault.stop()  # release whatever it got before failing
                 raise
             self._active[name] = fault
-        self._log("set", name, fault.state())
+        self._log("set", name, report(fault))
         return self.describe()
 
     def clear(self, name: str | None = None) -> dict[str, Any]:
@@ -86,7 +91,7 @@ class FaultState:
             current = dict(self._active)
         for name in ended:
             self._log("expired", name, {})
-        return {name: fault.state() for name, fault in current.items()}
+        return {name: report(fault) for name, fault in current.items()}
 
     def error_status(self, endpoint: str) -> int | None:
         fault = self.get("http_errors", HttpErrors)

@@ -12,15 +12,29 @@ from typing import Any, Protocol
 DEFAULT_MAX_SECONDS = 600.0
 
 
+def progress(reached: bool, value: float | None = None, target: float | None = None, unit: str = "",
+             stopped: str = "") -> dict[str, Any]:
+    """The ``progress`` field every fault state declares (one shape, docs/platform.md): ``reached`` once the
+    fault is fully applied, ``stopped`` the reason it ended short of its target ('' while it has not),
+    ``value``/``target``/``unit`` where the fault ramps towards a target."""
+    return {"reached": reached, "stopped": stopped, "value": value, "target": target, "unit": unit}
+
+
+APPLIED = progress(True)  # a fault that is fully applied the moment it starts
+
+
 class Fault(Protocol):
     """A runtime fault. ``start`` applies it, ``stop`` reverts it completely (idempotent), ``state`` reports it,
-    ``active`` turns False once it ended by itself (``max_seconds``)."""
+    ``progress`` says how far it got (:func:`progress`), ``active`` turns False once it ended by itself
+    (``max_seconds``)."""
 
     def start(self) -> None: ...
 
     def stop(self) -> None: ...
 
     def state(self) -> dict[str, Any]: ...
+
+    def progress(self) -> dict[str, Any]: ...
 
     @property
     def active(self) -> bool: ...
@@ -52,6 +66,9 @@ class PassiveFault:
 
     def state(self) -> dict[str, Any]:
         return {}
+
+    def progress(self) -> dict[str, Any]:
+        return dict(APPLIED)
 
 
 class RateCounter:

@@ -9,7 +9,7 @@ import time
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-from synthetic_services.faults.base import DEFAULT_MAX_SECONDS, Expiry, FaultContext
+from synthetic_services.faults.base import APPLIED, DEFAULT_MAX_SECONDS, Expiry, FaultContext
 from synthetic_services.faults.spec import Spec
 
 PARENT_CHECK_EVERY = 200_000
@@ -72,3 +72,6 @@ class CpuBurn:
     def state(self) -> dict[str, Any]:
         return {"workers": self.workers, "max_seconds": self.max_seconds, "pids": [p.pid for p in self._procs],
                 "nice": NICE, "expires_in_s": self._expiry.remaining()}
+
+    def progress(self) -> dict[str, Any]:
+        return dict(APPLIED)

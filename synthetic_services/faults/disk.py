@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from synthetic_services.faults.base import FaultContext, PassiveFault
+from synthetic_services.faults.base import FaultContext, PassiveFault, progress
 from synthetic_services.faults.spec import FaultError, Spec
 
 FILL_NAME = ".obsdrill-disk-fill"
@@ -65,7 +65,7 @@ class DiskFill(PassiveFault):
             raise FaultError(f"disk_fill.path: {self.path} is not a mount point (disk_fill fills a volume only)")
         self.file = Path(self.path) / FILL_NAME
         self._statvfs = statvfs
-        self.written, self.status = 0, "pending"
+        self.written, self.status, self.stopped = 0, "pending", ""
 
     def start(self) -> None:
         size, available = usage(self._statvfs(self.path))
@@ -78,7 +78,8 @@ class DiskFill(PassiveFault):
             self.status = "filled"
         except OSError as exc:
             self.written = self.file.stat().st_size if self.file.exists() else 0
-            self.status = f"stopped: {exc.strerror or exc}"
+            self.stopped = str(exc.strerror or exc)
+            self.status = f"stopped: {self.stopped}"
 
     def stop(self) -> None:
         super().stop()
@@ -88,3 +89,7 @@ class DiskFill(PassiveFault):
     def state(self) -> dict[str, Any]:
         return {"percent": self.percent, "path": self.path, "file": str(self.file), "bytes": self.written,
                 "status": self.status, "used_percent": used_percent(self._statvfs(self.path))}
+
+    def progress(self) -> dict[str, Any]:
+        reached = self.status in ("filled", "already at or above percent")
+        return progress(reached, used_percent(self._statvfs(self.path)), self.percent, "%", self.stopped)

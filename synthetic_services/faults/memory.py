@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from synthetic_services.faults.base import DEFAULT_MAX_SECONDS, Expiry, FaultContext
+from synthetic_services.faults.base import DEFAULT_MAX_SECONDS, Expiry, FaultContext, progress
 from synthetic_services.faults.spec import FaultError, Spec
 
 MIB = 1024 * 1024
@@ -124,3 +124,11 @@ class MemoryGrowth:
                 "max_seconds": self.max_seconds, "allocated_mib": self.allocated // MIB, "status": self.status,
                 "reason": self.reason, "host_used_percent": round((total - available) / total * 100, 1),
                 "host_available_mib": available // MIB, "expires_in_s": self._expiry.remaining()}
+
+    def progress(self) -> dict[str, Any]:
+        stopped = self.reason if self.status == "stopped" else ""
+        if self.mib is not None:
+            return progress(self.status == "reached", self.allocated // MIB, self.mib, "MiB", stopped)
+        total, available = meminfo()
+        used = round((total - available) / total * 100, 1)
+        return progress(self.status == "reached", used, self.target_used_percent, "%", stopped)

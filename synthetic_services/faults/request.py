@@ -9,7 +9,14 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from synthetic_services.faults.base import DEFAULT_MAX_SECONDS, Expiry, FaultContext, PassiveFault, RateCounter
+from synthetic_services.faults.base import (
+    APPLIED,
+    DEFAULT_MAX_SECONDS,
+    Expiry,
+    FaultContext,
+    PassiveFault,
+    RateCounter,
+)
 from synthetic_services.faults.spec import Spec
 
 CRASH_DELAY_S = 0.2
@@ -109,6 +116,9 @@ class Hang:
 
     def state(self) -> dict[str, Any]:
         return {"max_seconds": self.max_seconds, "expires_in_s": self._expiry.remaining(), "blocked": self._blocked}
+
+    def progress(self) -> dict[str, Any]:
+        return dict(APPLIED)
 
 
 class Crash(PassiveFault):

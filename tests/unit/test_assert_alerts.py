@@ -107,6 +107,7 @@ def test_not_fired_shows_the_other_label_sets_and_their_history(fakes: tuple) ->
     prom, _, watch = fakes
     prom.rules = [rule("HighErrorRate", "pending", [alert("HighErrorRate", "pending", service="gateway",
                                                           severity="critical")])]
+    watch.restart_clock()  # the first poll comes at +0.0s, however long the fixture took
     with pytest.raises(ExpectationFailed) as failure:
         watch.wait_fired(BACKEND, RULE, _bound(0.3))
     text = str(failure.value)
@@ -128,7 +129,7 @@ def test_resolution_waits_for_the_matching_resolved_notification(fakes: tuple) -
     threading.Thread(target=resolve, daemon=True).start()
     seconds = watch.wait_resolved(BACKEND, _bound(5), notification=True)
     assert 0.4 < seconds < 5
-    assert "firing@+0.0s -> inactive@" in watch.history_text("HighErrorRate", BACKEND)
+    assert "firing@+0.0s -> inactive@" in watch.history.text("HighErrorRate", BACKEND.matches)
 
 
 def test_resolution_failure_says_what_is_missing(fakes: tuple) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from harness.assertions.logs import assert_logs_correlated, correlation_problems
 from harness.assertions.traces import assert_one_trace_per_request, assert_service_graph, broken_hop
+from harness.bounds import Bound
 from harness.clients.elasticsearch import LogRecord
 from harness.clients.jaeger import JaegerClient, Trace
 from harness.errors import ExpectationFailed
@@ -66,13 +67,14 @@ def test_services_the_trace_passed_through_are_the_ones_that_must_log() -> None:
 def test_log_assertion_failure_shows_the_documents() -> None:
     es = FakeLogs([doc("gateway", T1), doc("backend", T1)])
     with pytest.raises(ExpectationFailed) as failure:
-        assert_logs_correlated(es, [CV], 0.2)  # type: ignore[arg-type]
+        assert_logs_correlated(es, [CV], Bound.of(0.2))  # type: ignore[arg-type]
     text = str(failure.value)
-    assert "log lines of 1 sampled requests are not correlated: not seen after waiting" in text
+    assert ("log lines of 1 sampled requests are not correlated (bound 0.2s = within 0.2s): not seen after waiting"
+            in text)
     assert "cv-analyzer logged nothing with this correlation_id" in text
     assert f"gateway INFO event=api_request trace_id={T1}" in text
     es.docs.append(doc("cv-analyzer", T1, event="cv_analysis"))
-    assert assert_logs_correlated(es, [CV], 1)[0].trace_id == T1  # type: ignore[arg-type]
+    assert assert_logs_correlated(es, [CV], Bound.of(1))[0].trace_id == T1  # type: ignore[arg-type]
 
 
 def _span(span_id: str, service: str, parent: str | None, operation: str) -> dict[str, Any]:
@@ -121,7 +123,7 @@ def test_trace_join_failure_names_the_hop_and_the_callee_trace() -> None:
     routes = {f"/api/traces/{T1}": lambda q: {"data": [trace]}, f"/api/traces/{T2}": lambda q: (404, {})}
     es = FakeLogs([doc("gateway", T1), doc("backend", T2)])
     with serve(routes) as url, pytest.raises(ExpectationFailed) as failure:
-        assert_one_trace_per_request(JaegerClient(url), [CV], 0.2, es)  # type: ignore[arg-type]
+        assert_one_trace_per_request(JaegerClient(url), [CV], Bound.of(0.2), es)  # type: ignore[arg-type]
     text = str(failure.value)
     assert (f"hop gateway -> backend broke the join: trace {T1} has spans of gateway but none of backend; "
             f"backend logged the request under trace {T2}") in text
@@ -139,9 +141,9 @@ def test_orphan_spans_and_a_complete_trace() -> None:
     with serve({f"/api/traces/{T1}": lambda q: {"data": [state["trace"]]}}) as url:
         with pytest.raises(ExpectationFailed, match="span 'POST /analyze' of cv-analyzer has parent span ff, which "
                                                     "is not in the trace"):
-            assert_one_trace_per_request(JaegerClient(url), [request], 0.2)
+            assert_one_trace_per_request(JaegerClient(url), [request], Bound.of(0.2))
         state["trace"] = complete
-        joined = assert_one_trace_per_request(JaegerClient(url), [request], 1)
+        joined = assert_one_trace_per_request(JaegerClient(url), [request], Bound.of(1))
     assert joined[0].services == ("backend", "cv-analyzer", "gateway")
 
 
@@ -151,9 +153,9 @@ def test_service_graph_lists_missing_and_unexpected_edges() -> None:
     expected = [("gateway", "backend"), ("backend", "payments")]
     with serve({"/api/dependencies": lambda q: {"data": edges}}) as url:
         with pytest.raises(ExpectationFailed) as failure:
-            assert_service_graph(JaegerClient(url), expected, time.time() - 60, 0.2)
+            assert_service_graph(JaegerClient(url), expected, time.time() - 60, Bound.of(0.2))
         text = str(failure.value)
         assert "missing edges: backend->payments" in text and "unexpected edges: backend->gateway" in text
         edges[1] = {"parent": "backend", "child": "payments", "callCount": 3}
         edges.append({"parent": "gateway", "child": "gateway", "callCount": 12})  # Jaeger v2's in-process self-edge
-        assert len(assert_service_graph(JaegerClient(url), expected, time.time() - 60, 1)) == 2
+        assert len(assert_service_graph(JaegerClient(url), expected, time.time() - 60, Bound.of(1))) == 2

@@ -43,7 +43,7 @@ def test_waits_until_the_query_returns_series(prom: tuple[FakePrometheus, PromCl
         fake.series["cv_analysis_queue_size > 100"] = [({"service": "cv-analyzer"}, [150.0])]
 
     threading.Thread(target=later, daemon=True).start()
-    samples, waited = assert_query_eventually(client, "cv_analysis_queue_size > 100", 5)
+    samples, waited = assert_query_eventually(client, "cv_analysis_queue_size > 100", Bound.of(5))
     assert samples[0].value == 150 and 0.3 < waited < 5
 
 
@@ -65,11 +65,12 @@ def test_failure_shows_query_closest_series_last_values_and_wait(prom: tuple[Fak
 def test_empty_mode_waits_for_no_series_and_names_the_ones_left(prom: tuple[FakePrometheus, PromClient]) -> None:
     fake, client = prom
     fake.series["up == 0"] = [({"job": "recoloca-payments"}, [0.0])]
-    with pytest.raises(ExpectationFailed, match="returning no series: not seen after waiting") as failure:
-        assert_query_eventually(client, "up == 0", 0.3, empty=True)
+    no_series = r"returning no series \(bound 0\.3s = within 0\.3s\): not seen after waiting"
+    with pytest.raises(ExpectationFailed, match=no_series) as failure:
+        assert_query_eventually(client, "up == 0", Bound.of(0.3), empty=True)
     assert 'job="recoloca-payments"' in str(failure.value)
     fake.series.clear()
-    assert assert_query_eventually(client, "up == 0", 1, empty=True)[0] == []
+    assert assert_query_eventually(client, "up == 0", Bound.of(1), empty=True)[0] == []
 
 
 def test_near_misses_say_when_there_is_no_series(prom: tuple[FakePrometheus, PromClient]) -> None:

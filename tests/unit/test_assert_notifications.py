@@ -9,6 +9,7 @@ import pytest
 
 from harness.assertions.expectations import EmailExpectation, NotificationExpectation, SlackExpectation
 from harness.assertions.notifications import assert_notifications, negative_problems, positive_problems
+from harness.bounds import Bound
 from harness.clients.sink import Notification, SinkClient
 from harness.errors import ExpectationFailed
 from tests.unit.fake_http import FakeSink, labels, serve
@@ -69,9 +70,9 @@ def test_assert_notifications_waits_then_lists_what_arrived() -> None:
         client = SinkClient(url)
         sink.add("email", subject="[CRITICAL] Other", rcpt_tos=["devops@recoloca.ai"], body="x")
         with pytest.raises(ExpectationFailed) as failure:
-            assert_notifications(client, CRITICAL, 0.3, since=0)
+            assert_notifications(client, CRITICAL, Bound.of(0.3), since=0)
         text = str(failure.value)
-        assert "notifications of receiver critical-alerts: not seen after waiting" in text
+        assert "notifications of receiver critical-alerts (bound 0.3s = within 0.3s): not seen after waiting" in text
         assert "email to devops@recoloca.ai subject '[CRITICAL] Other'" in text
         sink.records.clear()
         sink.tap("critical-alerts", "firing", {**labels("HighErrorRate", severity="critical"),
@@ -79,4 +80,4 @@ def test_assert_notifications_waits_then_lists_what_arrived() -> None:
         sink.add("email", subject="[CRITICAL] HighErrorRate", rcpt_tos=["cto@recoloca.ai", "devops@recoloca.ai"])
         sink.add("slack", "critical-alerts", {"channel": "#alerts-critical",
                                               "attachments": [{"title": "Critical Alert: HighErrorRate"}]})
-        assert len(assert_notifications(client, CRITICAL, 2, since=0)) == 3
+        assert len(assert_notifications(client, CRITICAL, Bound.of(2), since=0)) == 3

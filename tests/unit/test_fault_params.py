@@ -11,8 +11,8 @@ import pytest
 
 from gpu_sim.errors import FaultError as GpuFaultError
 from gpu_sim.faults import FaultName, GpuFaults
-from harness.scenario.check import fault_param_problems
 from harness.platform import DB_POOL_SIZE, FAULT_SCHEMAS, QUEUE_CAPACITY
+from harness.scenario.check import fault_param_problems
 from synthetic_services.dbpool import POOL_SIZE
 from synthetic_services.faults import COMMON, FaultContext
 from synthetic_services.faults.business import AiFailures, PaymentFailures, PoolSaturation, QueueBackup

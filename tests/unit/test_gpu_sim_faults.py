@@ -6,7 +6,7 @@ import pytest
 
 from gpu_sim import FaultError, FaultName, GpuLostError, GpuSimulator, SimConfig, SimNvml
 from gpu_sim.errors import NVML_ERROR_GPU_IS_LOST
-from gpu_sim.faults import DEFAULT_XID_CODE
+from gpu_sim.faults import DEFAULT_XID_CODE, progress
 from gpu_sim.simulator import RealTimeDriver
 
 OVERHEAT_LIMIT_C = 85.0
@@ -53,7 +53,8 @@ def test_overheat_switch_off_single_fault(sim: GpuSimulator) -> None:
     assert sim.active_faults(1) == [FaultName.OVERHEAT]
     gpu_state = sim.state()["gpus"]
     assert isinstance(gpu_state, list)
-    assert gpu_state[1]["faults"]["overheat"] == {"active": True, "cooling_factor": 20.0}
+    assert gpu_state[1]["faults"]["overheat"] == {"active": True, "cooling_factor": 20.0,
+                                                    "progress": progress(True)}
     sim.advance(600)
     assert sim.telemetry(1).temperature_c > OVERHEAT_LIMIT_C
     sim.disable_fault("overheat", gpu=1)

@@ -27,6 +27,7 @@ from gpu_sim import (
 )
 from gpu_sim import backend as backend_module
 from gpu_sim.cli import main
+from gpu_sim.faults import progress
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -89,10 +90,10 @@ def test_admin_round_trip(server: ExporterServer) -> None:
     status, state = call_json(server, "POST", "/admin/faults/overheat", {"gpu": 0})
     assert status == 200
     assert gpu_entry(state, 0)["faults"] == {
-        "overheat": {"active": True, "cooling_factor": 12.0},
-        "xid": {"active": False, "count": 0, "last_code": 0},
-        "fb_exhaustion": {"active": False, "free_mib": None},
-        "gpu_lost": {"active": False},
+        "overheat": {"active": True, "cooling_factor": 12.0, "progress": progress(True)},
+        "xid": {"active": False, "count": 0, "last_code": 0, "progress": progress(False)},
+        "fb_exhaustion": {"active": False, "free_mib": None, "progress": progress(False)},
+        "gpu_lost": {"active": False, "progress": progress(False)},
     }
     assert call_json(server, "POST", "/admin/advance", {"seconds": 300})[0] == 200
     temps = temperatures(server)

@@ -11,6 +11,7 @@ import pytest
 from harness.errors import ExpectationFailed, ObsdrillError
 from harness.scenario.method import FaultSchedule, progress
 from harness.scenario.model import Fault
+from synthetic_services.faults.base import progress as declared
 
 
 class FakeService:
@@ -48,7 +49,7 @@ class FakeStack:
 
 
 def _schedule(stack: FakeStack) -> FaultSchedule:
-    return FaultSchedule(stack, log=lambda line: None, poll=0.05)  # type: ignore[arg-type]
+    return FaultSchedule(stack, poll=0.05)  # type: ignore[arg-type]
 
 
 def test_delayed_fault_is_injected_later_and_cleared_after_its_duration() -> None:
@@ -59,7 +60,7 @@ def test_delayed_fault_is_injected_later_and_cleared_after_its_duration() -> Non
     assert stack.calls == [("set", "gateway", "http_errors")]
     time.sleep(0.7)
     assert stack.calls[1:] == [("set", "backend", "latency"), ("clear", "backend", "latency")]
-    assert [e["action"] for e in schedule.events] == ["injected", "injected", "cleared"]
+    assert [e["action"] for e in schedule.timeline] == ["injected", "injected", "cleared"]
     schedule.raise_errors()
 
 
@@ -91,8 +92,8 @@ def test_rollback_attempts_every_service_then_reports_failures() -> None:
 
 def test_memory_growth_that_stops_short_fails_with_its_reason() -> None:
     stack = FakeStack()
-    stack.states["backend"] = {"memory_growth": {"status": "stopped", "reason": "min_available_mib: host has "
-                                                                                  "1400 MiB available, floor 1536"}}
+    stack.states["backend"] = {"memory_growth": {"progress": declared(
+        False, 80.0, 89, "%", "min_available_mib: host has 1400 MiB available, floor 1536")}}
     fault = Fault("memory_growth", "backend", {"target_used_percent": 89, "min_available_mib": 1536},
                   require_reached=True, settle_within=5)
     with pytest.raises(ExpectationFailed) as failure:
@@ -103,14 +104,14 @@ def test_memory_growth_that_stops_short_fails_with_its_reason() -> None:
 
 def test_require_reached_waits_for_the_state() -> None:
     stack = FakeStack()
-    stack.states["backend"] = {"memory_growth": {"status": "growing"}}
+    stack.states["backend"] = {"memory_growth": {"progress": declared(False, 2, 10, "MiB")}}
     fault = Fault("memory_growth", "backend", {"mib": 10}, require_reached=True, settle_within=0.3)
     with pytest.raises(ExpectationFailed, match=r"did not reach its target within 0\.3s"):
         _schedule(stack).start([fault])
-    stack.states["backend"] = {"memory_growth": {"status": "reached"}}
+    stack.states["backend"] = {"memory_growth": {"progress": declared(True, 10, 10, "MiB")}}
     schedule = _schedule(stack)
     schedule.start([fault])
-    assert schedule.events[-1]["action"] == "reached"
+    assert schedule.timeline[-1]["action"] == "reached"
 
 
 def test_errors_of_delayed_faults_surface_on_the_scenario_thread() -> None:
@@ -124,11 +125,18 @@ def test_errors_of_delayed_faults_surface_on_the_scenario_thread() -> None:
 
 
 @pytest.mark.parametrize(("state", "verdict"), [
-    ({"status": "growing"}, ("running", "")),
-    ({"status": "reached"}, ("reached", "")),
-    ({"status": "filled"}, ("reached", "")),
-    ({"status": "stopped: No space left on device"}, ("stopped", "No space left on device")),
-    ({"status": "stopped", "reason": "cgroup memory limit"}, ("stopped", "cgroup memory limit")),
+    ({"progress": declared(False, 100, 512, "MiB")}, ("running", "at 100MiB of 512MiB")),
+    ({"progress": declared(False)}, ("running", "")),
+    ({"progress": declared(True, 95.0, 95.0, "%")}, ("reached", "")),
+    ({"progress": declared(True)}, ("reached", "")),
+    ({"progress": declared(False, 70.0, 95.0, "%", "No space left on device")}, ("stopped", "No space left on device")),
+    ({"status": "reached", "progress": declared(False, 1, 2, "MiB")}, ("running", "at 1MiB of 2MiB")),
 ])
-def test_progress_reads_memory_and_disk_states(state: dict[str, Any], verdict: tuple[str, str]) -> None:
+def test_progress_reads_only_the_declared_field(state: dict[str, Any], verdict: tuple[str, str]) -> None:
     assert progress(state) == verdict
+
+
+@pytest.mark.parametrize("state", [{"status": "reached"}, {"progress": {"reached": "yes"}}, {"progress": None}])
+def test_a_state_without_declared_progress_is_an_error(state: dict[str, Any]) -> None:
+    with pytest.raises(ExpectationFailed, match="no `progress` field"):
+        progress(state)

@@ -3,6 +3,7 @@ deadlines recorded, rollback on failure too, stack-dependent checks before anyth
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,9 @@ from harness.clients import PromClient, SinkClient
 from harness.clients.alertmanager import AlertmanagerClient
 from harness.config import load_source
 from harness.errors import ConfigError, ExpectationFailed
+from harness.events import Events
 from harness.render import RenderedConfig, render
+from harness.reporting import ConsolePrinter, ResultFile
 from harness.scenario import load_scenario
 from harness.scenario.runner import ScenarioRunner
 from harness.settings import Settings, project_root
@@ -102,7 +105,7 @@ def _scenario(tmp_path: Path, text: str = SCENARIO) -> Any:
 
 
 def test_phases_run_in_order_and_record_their_deadlines(stack: Stack, tmp_path: Path) -> None:
-    result = ScenarioRunner(stack, log=lambda line: None).run(_scenario(tmp_path))  # type: ignore[arg-type]
+    result = ScenarioRunner(stack, Events()).run(_scenario(tmp_path))  # type: ignore[arg-type]
     assert stack.calls == ["reset", "set backend http_errors", "clear backend"]
     assert [f.labels["service"] for f in result.fired] == ["backend"]
     assert result.resolved["HighErrorRate{service=backend,severity=critical}"]["bound_s"] == 3
@@ -118,7 +121,7 @@ def test_phases_run_in_order_and_record_their_deadlines(stack: Stack, tmp_path: 
 def test_rollback_runs_when_an_expectation_fails(stack: Stack, tmp_path: Path) -> None:
     stack.alert_follows = False
     with pytest.raises(ExpectationFailed, match="HighErrorRate did not reach receiver 'critical-alerts'"):
-        ScenarioRunner(stack, log=lambda line: None).run(_scenario(tmp_path))  # type: ignore[arg-type]
+        ScenarioRunner(stack, Events()).run(_scenario(tmp_path))  # type: ignore[arg-type]
     assert stack.calls[-1] == "clear backend"
 
 
@@ -137,7 +140,7 @@ def test_unexpected_alert_fails_the_scenario(stack: Stack, tmp_path: Path) -> No
     try:
         with pytest.raises(ExpectationFailed, match=r"unexpected alerts: notification tap->warning-alerts "
                                                     r"\[firing\] HighCPUUsage"):
-            ScenarioRunner(stack, log=lambda line: None).run(_scenario(tmp_path))  # type: ignore[arg-type]
+            ScenarioRunner(stack, Events()).run(_scenario(tmp_path))  # type: ignore[arg-type]
     finally:
         Service.set_fault = original  # type: ignore[method-assign]
     assert stack.calls[-1] == "clear backend"
@@ -148,7 +151,7 @@ def test_components_the_stack_lacks_are_config_errors_before_anything_runs(stack
         "recovery:", "  traces: {service_graph: [[gateway, backend]]}\nrecovery:")
     scenario = _scenario(tmp_path, text)
     with pytest.raises(ConfigError) as failure:
-        ScenarioRunner(stack, log=lambda line: None).run(scenario)  # type: ignore[arg-type]
+        ScenarioRunner(stack, Events()).run(scenario)  # type: ignore[arg-type]
     assert "method[0].service: this stack does not run 'cv-analyzer'" in str(failure.value)
     assert stack.calls == []
 
@@ -158,8 +161,49 @@ def test_log_and_trace_checks_a_core_stack_cannot_make_are_left_out_and_said(sta
                                          "  logs: {correlated: true}\nrecovery:")
     scenario = _scenario(tmp_path, text)
     said: list[str] = []
-    fitted = ScenarioRunner(stack, log=said.append).fitted(scenario)  # type: ignore[arg-type]
+    events = Events()
+    ConsolePrinter(said.append).subscribe(events)
+    fitted = ScenarioRunner(stack, events).fitted(scenario)  # type: ignore[arg-type]
     assert scenario.expect.traces is not None and scenario.expect.logs is not None
     assert fitted.expect.traces is None and fitted.expect.logs is None
     assert fitted.expect.alerts == scenario.expect.alerts and fitted.method == scenario.method
     assert any("expect.traces not checked: this stack runs no jaeger" in line for line in said)
+    assert all(line.startswith("[obsdrill]   ") for line in said)
+
+
+def test_a_run_reports_to_the_console_and_result_json(stack: Stack, tmp_path: Path) -> None:
+    lines: list[str] = []
+    events = Events()
+    ConsolePrinter(lines.append).subscribe(events)
+    ResultFile(tmp_path / "result.json").subscribe(events)
+    ScenarioRunner(stack, events).run(_scenario(tmp_path))  # type: ignore[arg-type]
+    alert = "HighErrorRate{service=backend,severity=critical}"
+    assert lines[0] == "[obsdrill] scenario unit: time factor 0.1"
+    assert f"[obsdrill]   deadline {alert} fires: 3.0s = within (set in scenario) 3s" in lines
+    assert any(line.startswith(f"[obsdrill]   {alert} reached critical-alerts after ") for line in lines)
+    assert any(line.startswith("[obsdrill]   injected http_errors on backend") for line in lines)
+    assert "[obsdrill]   rollback backend: faults cleared" in lines
+    assert any(line.startswith(f"[obsdrill]   {alert} resolved after ") for line in lines)
+    (run,) = json.loads((tmp_path / "result.json").read_text())["scenarios"]
+    assert (run["scenario"], run["passed"], run["failure"]) == ("unit", True, "")
+    got = run["alerts"][alert]
+    assert got["receiver"] == "critical-alerts" and 0 <= got["notified_after_s"] <= 3
+    assert got["resolved_after_s"] is not None and 0 <= got["resolved_after_s"] <= 3
+    assert got["fire_bound"]["terms"] == {"within (set in scenario)": 3.0}
+    assert got["resolve_bound"]["terms"] == {"recovery.within (set in scenario)": 3.0}
+    (fault,) = run["faults"]
+    assert (fault["fault"], fault["service"], fault["cleared_by"]) == ("http_errors", "backend", "rolled back")
+    assert 0 <= fault["injected_at_s"] <= fault["cleared_at_s"]
+
+
+def test_a_failed_run_is_in_result_json_with_its_message(stack: Stack, tmp_path: Path) -> None:
+    stack.alert_follows = False
+    events = Events()
+    ResultFile(tmp_path / "result.json").subscribe(events)
+    with pytest.raises(ExpectationFailed):
+        ScenarioRunner(stack, events).run(_scenario(tmp_path))  # type: ignore[arg-type]
+    (run,) = json.loads((tmp_path / "result.json").read_text())["scenarios"]
+    assert run["passed"] is False and "HighErrorRate did not reach receiver 'critical-alerts'" in run["failure"]
+    alert = run["alerts"]["HighErrorRate{service=backend,severity=critical}"]
+    assert alert["notified_after_s"] is None and alert["fire_bound"]["seconds"] == 3.0
+    assert run["faults"][0]["cleared_by"] == "rolled back"

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from synthetic_services.faults import COMMON, FaultContext, FaultError, FaultState
-from synthetic_services.faults.base import RateCounter
+from synthetic_services.faults.base import APPLIED, RateCounter, progress
 from synthetic_services.faults.business import DownstreamUnavailable
 from synthetic_services.faults.disk import FILL_NAME, DiskFill, is_mount_point
 from synthetic_services.faults.memory import MIB, MemoryGrowth
@@ -62,7 +62,7 @@ def test_downstream_target_must_be_a_downstream_of_this_service() -> None:
     with pytest.raises(FaultError, match=r"downstream_unavailable\.target: required"):
         faults.set("downstream_unavailable", {})
     single = FaultState(FaultContext("gateway", downstreams=("backend",)), {"x": DownstreamUnavailable})
-    assert single.set("x", {}) == {"x": {"target": "backend"}}
+    assert single.set("x", {}) == {"x": {"target": "backend", "progress": APPLIED}}
 
 
 def test_set_replaces_clear_reverts_and_state_is_reported() -> None:
@@ -70,7 +70,7 @@ def test_set_replaces_clear_reverts_and_state_is_reported() -> None:
     faults.set("latency", {"ms": 10})
     state = faults.set("latency", {"ms": 20, "distribution": "uniform", "endpoint": "/api/jobs"})
     assert state == {"latency": {"ms": 20.0, "jitter_ms": 0.0, "distribution": "uniform", "rate": 1.0,
-                                 "endpoint": "/api/jobs"}}
+                                 "endpoint": "/api/jobs", "progress": APPLIED}}
     assert faults.set("hang", {"max_seconds": 30})["hang"]["max_seconds"] == 30
     assert faults.clear("latency").keys() == {"hang"}
     hang = faults.get("hang", Hang)
@@ -133,9 +133,10 @@ def test_disk_fill_fills_the_volume_to_percent_and_deletes_on_clear(tmp_path: Pa
     state = faults.set("disk_fill", {"percent": 60, "path": str(tmp_path)})["disk_fill"]
     assert (tmp_path / FILL_NAME).stat().st_size == 10 * MIB
     assert state == {"percent": 60.0, "path": str(tmp_path), "file": str(tmp_path / FILL_NAME),
-                     "bytes": 10 * MIB, "status": "filled", "used_percent": 60.0}
-    assert faults.set("disk_fill", {"percent": 40, "path": str(tmp_path)})["disk_fill"]["status"] == \
-        "already at or above percent"
+                     "bytes": 10 * MIB, "status": "filled", "used_percent": 60.0,
+                     "progress": progress(True, 60.0, 60.0, "%")}
+    again = faults.set("disk_fill", {"percent": 40, "path": str(tmp_path)})["disk_fill"]
+    assert again["status"] == "already at or above percent" and again["progress"]["reached"] is True
     assert faults.clear() == {} and list(tmp_path.iterdir()) == []
 
 
@@ -146,3 +147,22 @@ def test_disk_fill_refuses_a_path_that_is_no_volume(tmp_path: Path) -> None:
     with pytest.raises(FaultError, match=r"disk_fill\.path: /no/such/dir does not exist"):
         faults.set("disk_fill", {"path": "/no/such/dir"})
     assert is_mount_point("/") and not is_mount_point(str(tmp_path)) and os.listdir(tmp_path) == []
+
+
+def test_memory_growth_declares_its_progress_towards_the_target() -> None:
+    by_mib = MemoryGrowth({"mib": 300, "min_available_mib": 0}, CTX)
+    assert by_mib.progress() == progress(False, 0, 300, "MiB")
+    by_mib.allocated, by_mib.status = 300 * MIB, "reached"
+    assert by_mib.progress() == progress(True, 300, 300, "MiB")
+    by_mib.status, by_mib.reason = "stopped", "cgroup memory limit: the container's memory.max is nearly reached"
+    assert by_mib.progress()["stopped"].startswith("cgroup memory limit") and not by_mib.progress()["reached"]
+    by_percent = MemoryGrowth({"target_used_percent": 80}, CTX).progress()
+    assert by_percent["target"] == 80 and by_percent["unit"] == "%" and 0 <= by_percent["value"] <= 100
+    assert FaultState(CTX).set("cpu_burn", {"workers": 1, "max_seconds": 0.2})["cpu_burn"]["progress"] == APPLIED
+
+
+def test_disk_fill_that_runs_out_of_space_says_why_in_its_progress(tmp_path: Path) -> None:
+    fill = DiskFill({"percent": 60, "path": str(tmp_path)}, CTX, require_mount=False, statvfs=FakeVolume(tmp_path))
+    assert fill.progress()["reached"] is False and fill.progress()["stopped"] == ""
+    fill.stopped, fill.status = "No space left on device", "stopped: No space left on device"
+    assert fill.progress() == progress(False, 50.0, 60.0, "%", "No space left on device")

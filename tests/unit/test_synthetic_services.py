@@ -19,6 +19,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from synthetic_services import dbpool
 from synthetic_services.app import ServiceApp
 from synthetic_services.catalog import build_app
+from synthetic_services.faults.base import APPLIED
 from synthetic_services.faults.disk import FILL_NAME, DiskFill
 from synthetic_services.server import Server
 
@@ -85,7 +86,7 @@ def wait_for(check: Callable[[], bool], timeout: float = 5.0) -> None:
 def test_http_errors_fail_that_share_and_show_in_requests_total(start: Start) -> None:
     backend = start("backend")
     assert backend.fault("http_errors", {"rate": 0.5, "status": 503}) == {"rate": 0.5, "status": 503,
-                                                                          "endpoint": None}
+                                                                          "endpoint": None, "progress": APPLIED}
     codes = [backend.call("GET", "/api/status").status_code for _ in range(10)]
     assert codes.count(503) == 5 and codes.count(200) == 5
     assert backend.sample("http_requests_total", method="GET", endpoint="/api/status", status_code="503") == 5
@@ -131,7 +132,8 @@ def test_queue_backup_grows_the_queue_without_latency_or_errors(start: Start) ->
     cv = start("cv-analyzer")
     healthy = cv.call("POST", "/analyze", {"user_type": "premium"})
     assert healthy.status_code == 200 and 40 <= healthy.json()["score"] <= 98
-    assert cv.fault("queue_backup", {"backlog": 150}) == {"backlog": 150, "paused": True, "queue_size": 150}
+    assert cv.fault("queue_backup", {"backlog": 150}) == {"backlog": 150, "paused": True, "queue_size": 150,
+                                                         "progress": APPLIED}
     assert cv.sample("cv_analysis_queue_size") == 150
     began = time.perf_counter()
     queued = [cv.call("POST", "/analyze", {"user_type": "free"}) for _ in range(3)]
@@ -178,7 +180,8 @@ def test_db_pool_saturation_holds_connections_and_exhausts_the_pool(
         start: Start, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dbpool, "ACQUIRE_TIMEOUT_S", 0.2)
     backend = start("backend")
-    assert backend.fault("db_pool_saturation", {"held": 90}) == {"held": 90, "in_use": 90, "pool_size": 100}
+    assert backend.fault("db_pool_saturation", {"held": 90}) == {"held": 90, "in_use": 90, "pool_size": 100,
+                                                                "progress": APPLIED}
     assert backend.sample("database_connections_active") == 90
     backend.fault("latency", {"ms": 400, "endpoint": "/api/status"})
     slow = threading.Thread(target=backend.call, args=("GET", "/api/status"))
