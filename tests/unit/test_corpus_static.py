@@ -1,6 +1,7 @@
 """The corpus of real-config shapes (tests/corpus/<case>/), checked without starting anything: each config
 loads and renders (templates, rule files in subdirectories and globs, `*_file` settings travel with it),
-every scenario (pass.yaml or pass-*.yaml, and fail.yaml) validates against it, and the case names the defect its failing scenario must report."""
+every scenario (pass.yaml or pass-*.yaml, and fail.yaml) validates against it, and the case names the
+defect its failing scenario must report."""
 
 from __future__ import annotations
 
