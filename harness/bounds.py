@@ -52,10 +52,12 @@ def fire_bound(rule: AlertRule, timing: Timing, slack: float) -> Bound:
 
 def resolve_bound(rule: AlertRule, timing: Timing, slack: float) -> Bound:
     """After rollback the fault leaves every window after one window; the rule goes inactive at the next
-    evaluation and Alertmanager sends the resolved notification at the group's next group_interval."""
+    evaluation (after keep_firing_for, when the rule has one) and Alertmanager sends the resolved
+    notification at the group's next group_interval."""
+    keep = (("keep_firing_for", rule.keep_firing_seconds),) if rule.keep_firing_seconds else ()
     return Bound((("range window", _window(rule)), ("scrape", timing.scrape_interval),
-                  ("2x evaluation", 2 * timing.evaluation_interval), ("group_interval", timing.group_interval),
-                  ("slack", slack)))
+                  ("2x evaluation", 2 * timing.evaluation_interval), *keep,
+                  ("group_interval", timing.group_interval), ("slack", slack)))
 
 
 def metric_bound(expr: str, timing: Timing, slack: float) -> Bound:

@@ -42,9 +42,10 @@ def _delivered(note: Notification, exp: AlertExpectation, status: str) -> dict[s
 class AlertWatch:
     def __init__(self, prom: PromClient, sink: SinkClient, history: AlertHistory | None = None,
                  interval: float = 0.5, routing: Routing | None = None,
-                 background: frozenset[str] = frozenset()) -> None:
+                 background: frozenset[str] = frozenset(), sent_labels: frozenset[str] = frozenset()) -> None:
         self.routing = routing  # Alertmanager's own routing and integration errors, for the failures
         self.background = background  # always-on alerts: never "unexpected"
+        self.sent_labels = sent_labels  # on the alerts Alertmanager gets, never in Prometheus's own (held)
         self.prom = prom
         self.sink = sink
         self.h = history or AlertHistory()
@@ -73,11 +74,16 @@ class AlertWatch:
 
     def active(self, exp: AlertExpectation) -> list[str]:
         """States of the alerts matching ``exp`` that the rule manager holds now (pending/firing)."""
-        return [a.state for r in self.rules if r.name == exp.name for a in r.alerts if exp.matches(a.labels)]
+        held = self.held(exp)
+        return [a.state for r in self.rules if r.name == exp.name for a in r.alerts if held.matches(a.labels)]
+
+    def held(self, exp: AlertExpectation) -> AlertExpectation:
+        """``exp`` as Prometheus's alert API shows alerts (without the labels set only on sending)."""
+        return exp.held(self.sent_labels)
 
     # texts ------------------------------------------------------------------------------------------
     def history_text(self, name: str, exp: AlertExpectation | None = None) -> str:
-        return self.h.text(name, exp.matches if exp else None)
+        return self.h.text(name, self.held(exp).matches if exp else None)
 
     def receivers_text(self) -> str:
         got = [f"    {n.show()} {self._labels_of(n)} at {n.received_at - self.h.started_wall:+.1f}s"
@@ -118,6 +124,7 @@ class AlertWatch:
     def _check_labels(self, exp: AlertExpectation) -> None:
         """An alert of this rule that matches every expected label but severity (or has no other expected
         label) fires with other values: the rule's labels are wrong, fail now."""
+        exp = self.held(exp)
         identity = tuple((k, v) for k, v in exp.labels if k != "severity")
         for labels in self.firing(exp.name):
             if exp.matches(labels) or not all(labels.get(k) == v for k, v in identity):
@@ -157,7 +164,7 @@ class AlertWatch:
                                     f"{', '.join(missing)}; it has {sorted(annotations)}")
 
     def _not_fired(self, exp: AlertExpectation, rule: AlertRule, bound: Bound, waited: float) -> str:
-        others = self.h.other_label_sets(exp.name, exp.matches)
+        others = self.h.other_label_sets(exp.name, self.held(exp).matches)
         seen = ("\n  other label sets of " + exp.name + ":\n    " + "\n    ".join(others)) if others else ""
         labels = {**dict(rule.labels), **exp.label_dict(), "alertname": exp.name}
         return (f"{exp.name} did not reach {names(exp.receivers)} within the bound {bound.explain()}"
@@ -187,11 +194,15 @@ class AlertWatch:
             time.sleep(self.interval)
 
     # alerts that must not fire ----------------------------------------------------------------------
-    def _fired(self, unwanted: Callable[[str, Mapping[str, str]], bool]) -> list[str]:
+    def _fired(self, unwanted: Callable[[str, Mapping[str, str]], bool],
+               unwanted_held: Callable[[str, Mapping[str, str]], bool] | None = None) -> list[str]:
+        """``unwanted`` judges the alerts Alertmanager got, ``unwanted_held`` (default: the same) those
+        Prometheus holds."""
         self.poll()
+        held = unwanted_held or unwanted
         found = [f"{name}{show_labels(key)} fired: {self.h.steps_text(steps)}"
                  for name, key, steps in self.h.fired_since(0.0)
-                 if name not in self.background and unwanted(name, dict(key))]
+                 if name not in self.background and held(name, dict(key))]
         found += [f"notification {n.show()} {show_labels(label_key(a.get('labels', {})))}"
                   for n in self.notifications() for a in n.firing_alerts()
                   if (name := a.get("labels", {}).get("alertname", "?")) not in self.background
@@ -203,7 +214,9 @@ class AlertWatch:
         since the clock started."""
         if isinstance(expected, set):
             return self._fired(lambda name, labels: name not in expected)
-        return self._fired(lambda name, labels: not any(e.name == name and e.matches(labels) for e in expected))
+        held = [self.held(e) for e in expected]
+        return self._fired(lambda name, labels: not any(e.name == name and e.matches(labels) for e in expected),
+                           lambda name, labels: not any(e.name == name and e.matches(labels) for e in held))
 
     def fired_of(self, names: Sequence[str]) -> list[str]:
         """Alerts named in ``names`` that fired or were notified since the clock started."""

@@ -80,7 +80,8 @@ class ScenarioRunner:
         routing = Routing(self.stack.alertmanager)  # Alertmanager's own routing, told before the fault
         attach("routing (Alertmanager, amtool)", predicted(scenario.alerts, self.config, routing, self.log))
         self._settle(background)
-        watch = AlertWatch(self.stack.prometheus, self.stack.sink, routing=routing, background=background)
+        watch = AlertWatch(self.stack.prometheus, self.stack.sink, routing=routing, background=background,
+                           sent_labels=frozenset(self.config.sent_labels))
         schedule = FaultSchedule(self.stack, self.log)
         load = self._load(scenario)
         try:
