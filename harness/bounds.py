@@ -76,10 +76,12 @@ class Deadlines:
 
     def resolve(self, rule: AlertRule) -> Bound:
         """After rollback the fault leaves every window after one window; the rule goes inactive at the next
-        evaluation and Alertmanager sends the resolved notification at the group's next group_interval."""
+        evaluation (after keep_firing_for, when the rule has one) and Alertmanager sends the resolved
+        notification at the group's next group_interval."""
         t = self.timing
+        keep = (("keep_firing_for", rule.keep_firing_seconds),) if rule.keep_firing_seconds else ()
         return Bound((("range window", _window(rule)), ("scrape", t.scrape_interval),
-                      ("2x evaluation", 2 * t.evaluation_interval), ("group_interval", t.group_interval),
+                      ("2x evaluation", 2 * t.evaluation_interval), *keep, ("group_interval", t.group_interval),
                       ("slack", self.slack)))
 
     def recovery(self, rule: AlertRule, ramp: float = 0.0) -> Bound:

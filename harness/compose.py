@@ -105,6 +105,8 @@ def service_entry(spec: ContainerSpec, root: Path, taken: set[int]) -> dict[str,
     entry["labels"] = spec.label_map()
     if spec.user is not None:
         entry["user"] = spec.user
+    if spec.hostname is not None:
+        entry["hostname"] = spec.hostname
     if spec.ulimits:
         entry["ulimits"] = {u.name: {"soft": u.soft, "hard": u.hard} for u in spec.ulimits}
     return entry

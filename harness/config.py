@@ -27,6 +27,7 @@ class AlertRule:
     annotations: tuple[tuple[str, str], ...]
     group: str
     file: str
+    keep_firing_seconds: float = 0.0  # keep_firing_for: how long it stays firing once the expression is false
 
     @property
     def severity(self) -> str | None:
@@ -171,7 +172,8 @@ def parse_rules(doc: dict[str, Any], file: str) -> list[AlertRule]:
                 for_seconds=durations.parse(rule.get("for", 0), f"{where}.for"),
                 labels=tuple(sorted((str(k), str(v)) for k, v in (rule.get("labels") or {}).items())),
                 annotations=tuple(sorted((str(k), str(v)) for k, v in (rule.get("annotations") or {}).items())),
-                group=str(group.get("name", gi)), file=file))
+                group=str(group.get("name", gi)), file=file,
+                keep_firing_seconds=durations.parse(rule.get("keep_firing_for", 0), f"{where}.keep_firing_for")))
     return out
 
 

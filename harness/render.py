@@ -45,6 +45,7 @@ class RenderedConfig:
     copied: tuple[str, ...] = ()  # referenced files that travelled with the config (or were stood in for)
     background: tuple[str, ...] = ()  # always-on alerts (SourceConfig.background)
     external_labels: tuple[tuple[str, str], ...] = ()  # added by Prometheus to every alert it sends
+    sent_labels: tuple[str, ...] = ()  # set only on the way out (external labels, alert_relabel_configs targets)
 
     def rule(self, name: str) -> AlertRule:
         for rule in self.rules:
@@ -85,7 +86,15 @@ def render(source: SourceConfig, factor: float, out_dir: Path, present: set[str]
     receivers = tuple(r["name"] for r in am.get("receivers", []))
     external = tuple(sorted((str(k), str(v)) for k, v in (prom_global.get("external_labels") or {}).items()))
     return RenderedConfig(out_dir, timing, rules, route, receivers, tuple(dropped + rewrites), tuple(copied),
-                          tuple(source.background()), external)
+                          tuple(source.background()), external, _sent_labels(prom, external))
+
+
+def _sent_labels(prom: dict[str, Any], external: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """Label names Prometheus sets on an alert only when it sends it to Alertmanager, so its own alert
+    API never shows them: the external labels and the target labels of alerting.alert_relabel_configs."""
+    relabel = (prom.get("alerting") or {}).get("alert_relabel_configs") or []
+    targets = {str(r["target_label"]) for r in relabel if isinstance(r, dict) and r.get("target_label")}
+    return tuple(sorted(targets | {name for name, _ in external}))
 
 
 def _dump(path: Path, doc: dict[str, Any]) -> None:
@@ -158,7 +167,8 @@ def _rewritten_alertmanager(src: dict[str, Any], factor: float) -> tuple[dict[st
         glob.pop(key, None)
     glob.setdefault("smtp_from", "obsdrill@localhost")
     _scale_route(am["route"], factor, top=True)
-    for receiver in am.get("receivers") or []:
+    am["receivers"] = _unshared(am.get("receivers") or [])
+    for receiver in am["receivers"]:
         rewrites += _rewrite_receiver(receiver)
     return am, rewrites
 
@@ -168,8 +178,16 @@ def _scale_route(route: dict[str, Any], factor: float, top: bool) -> None:
         for key, default in AM_DEFAULTS.items():
             route.setdefault(key, default)
     _scale_keys(route, tuple(AM_DEFAULTS), factor, "alertmanager.yml: route")
+    if route.get("routes"):
+        route["routes"] = _unshared(route["routes"])  # a route reused by a YAML alias is scaled once per use
     for child in route.get("routes") or []:
         _scale_route(child, factor, top=False)
+
+
+def _unshared(items: list[Any]) -> list[Any]:
+    """``items`` with no object shared between two of them: YAML anchors and aliases (``webhook_configs:
+    *hooks`` in two receivers) load as one object, which a rewrite for one receiver would change for both."""
+    return [copy.deepcopy(item) for item in items]
 
 
 def _rewrite_receiver(receiver: dict[str, Any]) -> list[str]:

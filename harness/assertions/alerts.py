@@ -80,9 +80,10 @@ class AlertWatch:
 
     def __init__(self, prom: PromClient, sink: SinkClient, history: AlertHistory | None = None,
                  interval: float = 0.5, routing: Routing | None = None,
-                 background: frozenset[str] = frozenset()) -> None:
+                 background: frozenset[str] = frozenset(), sent_labels: frozenset[str] = frozenset()) -> None:
         self.routing = routing  # Alertmanager's own routing and integration errors, for the failures
         self.background = background  # always-on alerts: never "unexpected"
+        self.sent_labels = sent_labels  # on the alerts Alertmanager gets, never in Prometheus's own (held)
         self.prom = prom
         self.sink = sink
         self.history = history or AlertHistory()
@@ -104,7 +105,12 @@ class AlertWatch:
 
     def active(self, exp: AlertExpectation) -> list[str]:
         """States of the alerts matching ``exp`` that the rule manager holds now (pending/firing)."""
-        return [a.state for r in self.rules if r.name == exp.name for a in r.alerts if exp.matches(a.labels)]
+        held = self.held(exp)
+        return [a.state for r in self.rules if r.name == exp.name for a in r.alerts if held.matches(a.labels)]
+
+    def held(self, exp: AlertExpectation) -> AlertExpectation:
+        """``exp`` as Prometheus's alert API shows alerts (without the labels set only on sending)."""
+        return exp.held(self.sent_labels)
 
     def receivers_text(self) -> str:
         return receivers_text(self.notifications(), self.history.started_wall)
@@ -118,7 +124,7 @@ class AlertWatch:
             elapsed = self.history.elapsed()
             if firing_at is None and "firing" in self.active(exp):
                 firing_at = elapsed
-            check_labels(exp, [a.labels for r in self.rules if r.name == exp.name for a in r.alerts
+            check_labels(self.held(exp), [a.labels for r in self.rules if r.name == exp.name for a in r.alerts
                                if a.state == "firing"], self.history)
             verdict = self._routing_verdict(exp)
             if verdict.complete:
@@ -153,7 +159,7 @@ class AlertWatch:
         return f"  {self.routing.explain(labels)}\n{self.routing.integrations_text()}"
 
     def _not_fired(self, exp: AlertExpectation, rule: AlertRule, bound: Bound, waited: float) -> str:
-        others = self.history.other_label_sets(exp.name, exp.matches)
+        others = self.history.other_label_sets(exp.name, self.held(exp).matches)
         seen = ("\n  other label sets of " + exp.name + ":\n    " + "\n    ".join(others)) if others else ""
         labels = {**dict(rule.labels), **exp.label_dict(), "alertname": exp.name}
         return (f"{exp.name} did not reach {names(exp.receivers)} within the bound {bound.explain()}"
@@ -182,11 +188,15 @@ class AlertWatch:
                     f"  state history: {self.history.text(exp.name, exp.matches)}\n{self.receivers_text()}")
             time.sleep(self.interval)
 
-    def _fired(self, unwanted: Callable[[str, Mapping[str, str]], bool]) -> list[str]:
+    def _fired(self, unwanted: Callable[[str, Mapping[str, str]], bool],
+               unwanted_held: Callable[[str, Mapping[str, str]], bool] | None = None) -> list[str]:
+        """``unwanted`` judges the alerts Alertmanager got, ``unwanted_held`` (default: the same) those
+        Prometheus holds."""
         self.poll()
+        held = unwanted_held or unwanted
         found = [f"{name}{show_labels(key)} fired: {self.history.steps_text(steps)}"
                  for name, key, steps in self.history.fired_since(0.0)
-                 if name not in self.background and unwanted(name, dict(key))]
+                 if name not in self.background and held(name, dict(key))]
         found += [f"notification {n.show()} {show_labels(label_key(a.get('labels', {})))}"
                   for n in self.notifications() for a in n.firing_alerts()
                   if (name := a.get("labels", {}).get("alertname", "?")) not in self.background
@@ -198,7 +208,9 @@ class AlertWatch:
         since the clock started."""
         if isinstance(expected, set):
             return self._fired(lambda name, labels: name not in expected)
-        return self._fired(lambda name, labels: not any(e.name == name and e.matches(labels) for e in expected))
+        held = [self.held(e) for e in expected]
+        return self._fired(lambda name, labels: not any(e.name == name and e.matches(labels) for e in expected),
+                           lambda name, labels: not any(e.name == name and e.matches(labels) for e in held))
 
     def fired_of(self, names: Sequence[str]) -> list[str]:
         """Alerts named in ``names`` that fired or were notified since the clock started."""

@@ -4,7 +4,7 @@ harness.scenario builds them from YAML and re-exports them with its model."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 Labels = tuple[tuple[str, str], ...]
 
@@ -32,6 +32,13 @@ class AlertExpectation:
 
     def matches(self, labels: Mapping[str, str]) -> bool:
         return labels.get("alertname", self.name) == self.name and labels_match(self.labels, labels)
+
+    def held(self, sent: frozenset[str]) -> AlertExpectation:
+        """This expectation as Prometheus's own alert API can judge it: without the labels in ``sent``,
+        which Prometheus adds only on the way to Alertmanager (external labels, alert relabeling)."""
+        if not sent:
+            return self
+        return replace(self, labels=tuple((k, v) for k, v in self.labels if k not in sent))
 
     def describe(self) -> str:
         shown = ",".join(f"{k}={v}" for k, v in self.labels)

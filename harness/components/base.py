@@ -23,6 +23,8 @@ def run_options(spec: ContainerSpec) -> dict[str, Any]:
     options: dict[str, Any] = {"labels": spec.label_map()}
     if spec.user is not None:
         options["user"] = spec.user
+    if spec.hostname is not None:
+        options["hostname"] = spec.hostname
     if spec.ulimits:
         options["ulimits"] = [DockerUlimit(name=u.name, soft=u.soft, hard=u.hard) for u in spec.ulimits]
     return options

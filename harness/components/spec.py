@@ -84,6 +84,7 @@ class ContainerSpec:
     labels: tuple[tuple[str, str], ...] = ()
     user: str | None = None
     ulimits: tuple[Ulimit, ...] = ()
+    hostname: str | None = None  # the UTS name (node_exporter's nodename); None: the engine's (container id)
 
     @property
     def aliases(self) -> tuple[str, ...]:

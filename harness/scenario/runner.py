@@ -92,7 +92,8 @@ class ScenarioRunner:
         self.events.attach("routing (Alertmanager, amtool)",
                            predicted(scenario.alerts, self.config, routing, self.events.say))
         self._settle(background)
-        watch = AlertWatch(self.stack.prometheus, self.stack.sink, routing=routing, background=background)
+        watch = AlertWatch(self.stack.prometheus, self.stack.sink, routing=routing, background=background,
+                           sent_labels=frozenset(self.config.sent_labels))
         schedule = FaultSchedule(self.stack, self.events)
         load = self._load(scenario)
         try:

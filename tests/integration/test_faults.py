@@ -161,8 +161,8 @@ def test_ai_failures(obsdrill: Obsdrill) -> None:
 def test_disk_fill_on_the_size_limited_volume(obsdrill: Obsdrill) -> None:
     if obsdrill.stack.volume is None or obsdrill.stack.volume.mount is None:
         pytest.fail(f"no ext4 data volume in this run: {obsdrill.stack.volume}")
-    free = ('node_filesystem_avail_bytes{mountpoint="/host/data",fstype="ext4"} / '
-            'node_filesystem_size_bytes{mountpoint="/host/data",fstype="ext4"}')
+    free = ('node_filesystem_avail_bytes{mountpoint="/data",fstype="ext4"} / '
+            'node_filesystem_size_bytes{mountpoint="/data",fstype="ext4"}')
     obsdrill.expect_query(f"{free} > 0.90")
     with fault(obsdrill, "cv-analyzer", "disk_fill", {"percent": 95}):
         obsdrill.expect_query(f"{free} < 0.10")

@@ -1,6 +1,6 @@
 """Real teams' configs run unchanged: every corpus case (tests/corpus/<case>/) starts a core stack on its own
-config, its passing scenario must pass and its failing scenario must fail with a message naming the defect
-(case.yaml `defect`)."""
+config, its passing scenarios (pass.yaml, pass-*.yaml: one per fault a rule pack covers) must pass and its
+failing scenario must fail with a message naming the defect (case.yaml `defect`)."""
 
 from __future__ import annotations
 
@@ -35,9 +35,12 @@ def _config(case: str, tmp_path: Path) -> Path:
 def test_corpus_case(case: str, tmp_path: Path, obsdrill_settings: Settings, obsdrill_runtime: Runtime) -> None:
     settings = obsdrill_settings.validated(config_dir=_config(case, tmp_path), stack_mode="core")
     defect = yaml.safe_load((CORPUS / case / "case.yaml").read_text())["defect"]
+    passing = sorted((CORPUS / case).glob("pass*.yaml"))
+    assert passing, f"{CORPUS / case}: no passing scenario (pass.yaml or pass-*.yaml)"
     with Stack(settings, obsdrill_runtime) as stack:
         runner = ScenarioRunner(stack)
-        runner.run(load_scenario(CORPUS / case / "pass.yaml"))
+        for scenario in passing:
+            runner.run(load_scenario(scenario))
         with pytest.raises(ExpectationFailed) as failure:
             runner.run(load_scenario(CORPUS / case / "fail.yaml"))
     message = str(failure.value)

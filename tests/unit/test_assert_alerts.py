@@ -71,7 +71,7 @@ def test_a_dropped_severity_label_reads_none(fakes: tuple) -> None:
 
 def test_routing_to_another_receiver_names_it(fakes: tuple) -> None:
     from harness.routing import Routing
-    from tests.unit.test_routing import FakeAm
+    from tests.unit.test_amtool_routing import FakeAm
 
     prom, sink, watch = fakes
     watch.routing = Routing(FakeAm({"HighErrorRate": ("warning-alerts",)}))  # Alertmanager's own verdict

@@ -120,6 +120,7 @@ def test_commands_environment_mounts_and_labels_equal_the_harness(
         assert service["labels"] == call["labels"], name
         assert service["networks"][compose.NETWORK]["aliases"] == call["networking_config"]["run-net"]["Aliases"], name
         assert service.get("user") == call.get("user"), name
+        assert service.get("hostname") == call.get("hostname"), name
 
 
 def test_images_are_the_recipes_upstream_or_the_local_services_tag(document: dict[str, Any]) -> None:

@@ -1,6 +1,7 @@
 """The corpus of real-config shapes (tests/corpus/<case>/), checked without starting anything: each config
 loads and renders (templates, rule files in subdirectories and globs, `*_file` settings travel with it),
-both scenarios validate against it, and the case names the defect its failing scenario must report."""
+every scenario (pass.yaml or pass-*.yaml, and fail.yaml) validates against it, and the case names the
+defect its failing scenario must report."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ CASES = sorted(p.name for p in CORPUS.iterdir() if (p / "case.yaml").is_file())
 def test_the_corpus_covers_the_shapes() -> None:
     assert set(CASES) >= {"watchdog", "continue-fanout", "templates", "rule-globs", "time-intervals",
                           "external-labels", "alert-relabel", "match-deprecated", "group-by-all", "inhibit-equal",
-                          "keep-firing-for", "annotation-functions"}
+                          "keep-firing-for", "annotation-functions", "node-pack"}
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -31,7 +32,9 @@ def test_case_loads_renders_and_validates(case: str, tmp_path: Path) -> None:
     rendered = render(load_source(config), 0.1, tmp_path / "run")
     for name, _ in load_source(config).rule_files:
         assert (tmp_path / "run" / "prometheus" / name).is_file(), name
-    result = validate([CORPUS / case / "pass.yaml", CORPUS / case / "fail.yaml"], config, env={})
+    passing = sorted((CORPUS / case).glob("pass*.yaml"))
+    assert passing, f"{case}: no passing scenario"
+    result = validate([*passing, CORPUS / case / "fail.yaml"], config, env={})
     assert result.passed, result.problems
     assert yaml.safe_load((CORPUS / case / "case.yaml").read_text())["defect"]
     assert rendered.rules
