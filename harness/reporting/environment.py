@@ -57,13 +57,15 @@ def binary_version(container: Container, args: tuple[str, ...]) -> str:
 
 
 def parse_version(text: str) -> str:
-    """The version in a binary's answer: JSON with gitVersion (Jaeger) or a line naming it (collector)."""
-    try:
-        data = json.loads(text)
-    except ValueError:
-        data = None
-    if isinstance(data, dict) and data.get("gitVersion"):
-        return str(data["gitVersion"])
+    """The version in a binary's answer: a JSON line with gitVersion (Jaeger, which logs a line before it)
+    or a line naming it (collector: 'otelcol version 0.156.0')."""
+    for line in text.splitlines():
+        try:
+            data = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(data, dict) and data.get("gitVersion"):
+            return str(data["gitVersion"])
     found = SEMVER.search(text)
     if found is None:
         raise ValueError(f"no version in {text.strip()[:200]!r}")

@@ -177,14 +177,28 @@ class _Container:
         return SimpleNamespace(exit_code=self.code, output=self.output)
 
 
+# what the binaries of the stack's images answer (stdout and stderr together, as exec returns them)
+JAEGER_ANSWER = (b"2026/12/01 22:28:41 application version: git-commit=v1.76.0, git-version=v2.13.0, "
+                 b'build-date=2025-12-03T16:07:08Z\n{"gitCommit":"v1.76.0","gitVersion":"v2.13.0",'
+                 b'"buildDate":"2025-12-03T16:07:08Z"}')
+OTELCOL_ANSWER = b"otelcol version 0.156.0\n"
+
+
+def test_parse_version_of_the_binaries() -> None:
+    assert environment.parse_version(JAEGER_ANSWER.decode()) == "v2.13.0"
+    assert environment.parse_version(OTELCOL_ANSWER.decode()) == "0.156.0"
+    with pytest.raises(ValueError, match="no version"):
+        environment.parse_version("usage: jaeger [command]")
+
+
 class _Stack:
     def __init__(self) -> None:
         self.prometheus = SimpleNamespace(version=lambda: "3.5.0")
         self.alertmanager = SimpleNamespace(version=lambda: "0.28.1")
         self.elasticsearch = SimpleNamespace(version=self._es_down)
         self.containers = {
-            "jaeger": _Container(["/jaeger"], b'{"gitCommit":"abc","gitVersion":"v2.13.0","buildDate":"x"}\n'),
-            "otelcol": _Container(["/otelcol-contrib"], b"otelcol-contrib version 0.156.0\n")}
+            "jaeger": _Container(["/jaeger"], JAEGER_ANSWER),
+            "otelcol": _Container(["/otelcol-contrib"], OTELCOL_ANSWER)}
 
     @staticmethod
     def _es_down() -> str:
