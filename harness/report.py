@@ -20,6 +20,7 @@ from harness.system import run
 
 ALLURE_VERSION = "3.18.0"
 HISTORY_FILE = "history.jsonl"
+GROUP_BY = ["parentSuite", "suite"]  # the tree of the report: the suites by concern (reporting/allure.py)
 
 
 def _names(error: type[BaseException]) -> str:
@@ -75,9 +76,10 @@ def write_categories(results: Path) -> Path:
 
 
 def allure_config(name: str, output: Path, history_file: Path | None) -> dict[str, Any]:
-    """Allure 3's config (allurerc): the report's name and output, the categories (Allure 3 takes them
-    from its config), and the history file when history is kept."""
-    config: dict[str, Any] = {"name": name, "output": str(output), "categories": categories()}
+    """Allure 3's config (allurerc): the report's name and output, the tree grouped by suite, the categories
+    (Allure 3 takes them from its config), and the history file when history is kept."""
+    config: dict[str, Any] = {"name": name, "output": str(output), "categories": categories(),
+                              "plugins": {"awesome": {"options": {"groupBy": GROUP_BY}}}}
     if history_file is not None:
         config["historyPath"] = str(history_file)
     return config

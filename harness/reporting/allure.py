@@ -36,10 +36,9 @@ def attach(name: str, body: Any) -> None:
 
 
 def labels(event: ScenarioDescribed) -> list[tuple[str, str]]:
-    """(Allure label, value) of the scenario: suites by its first concern, a feature per concern, a story
-    per expected alert, the severity."""
-    out = [("parentSuite", PARENT_SUITE), ("suite", event.concerns[0]), ("subSuite", event.scenario),
-           ("epic", PARENT_SUITE)]
+    """(Allure label, value) of the scenario: its suite is its first concern, a feature per concern, a
+    story per expected alert, the severity."""
+    out = [("parentSuite", PARENT_SUITE), ("suite", event.concerns[0]), ("epic", PARENT_SUITE)]
     out += [("feature", concern) for concern in event.concerns]
     out += [("story", alert) for alert in event.alerts]
     return [*out, ("severity", SEVERITIES.get(event.severity, NO_SEVERITY).value)]

@@ -97,7 +97,6 @@ def test_allure_labels() -> None:
                               (("HighErrorRate", "https://x/rb"),), ("HighErrorRate",))
     got = allure_reporting.labels(event)
     assert ("parentSuite", "obsdrill acceptance") in got and ("suite", "alerting") in got
-    assert ("subSuite", "error-burst") in got
     assert [v for k, v in got if k == "feature"] == ["alerting", "routing"]
     assert [v for k, v in got if k == "story"] == ["HighErrorRate"]
     assert dict(got)["severity"] == "critical"
@@ -267,6 +266,7 @@ def test_history_kept_across_renders(fake_allure: Path, tmp_path: Path) -> None:
     config = json.loads((output / "config.json").read_text())
     assert [c["name"] for c in config["categories"]] == ["config defect", "infrastructure", "product defect"]
     assert (fake_allure / "categories.json").is_file()
+    assert config["plugins"]["awesome"]["options"]["groupBy"] == ["parentSuite", "suite"]
 
 
 def test_no_history_without_the_option(fake_allure: Path, tmp_path: Path) -> None:
