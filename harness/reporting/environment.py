@@ -86,16 +86,16 @@ def _getters(stack: VersionedStack) -> dict[str, tuple[Callable[[], str], str]]:
 
 
 def server_versions(stack: VersionedStack) -> dict[str, str]:
-    """'<Server> version' -> 'x.y.z (source)' for each server this stack runs; a server that does not
-    answer says why instead."""
+    """'<Server>' -> 'x.y.z (source)' for each server this stack runs (the name alone: the report's widget
+    cuts long keys); a server that does not answer says why instead."""
     out = {}
     for name, (get, source) in _getters(stack).items():
         if not stack.has(name):
             continue
         try:
-            out[f"{NAMES[name]} version"] = f"{get()} ({source})"
+            out[NAMES[name]] = f"{get()} ({source})"
         except Exception as exc:  # a report says what it could not learn; the run is judged elsewhere
-            out[f"{NAMES[name]} version"] = f"unknown ({source}: {type(exc).__name__}: {exc})"
+            out[NAMES[name]] = f"unknown ({source}: {type(exc).__name__}: {exc})"
     return out
 
 

@@ -213,21 +213,21 @@ class _Stack:
 def test_environment_from_the_versions_the_servers_report(tmp_path: Path) -> None:
     stack = _Stack()
     facts = environment.facts(stack)
-    assert facts["Prometheus version"] == "3.5.0 (/api/v1/status/buildinfo)"
-    assert facts["Alertmanager version"] == "0.28.1 (/api/v2/status versionInfo)"
-    assert facts["Elasticsearch version"].startswith("unknown (GET / version.number: ConnectionError")
-    assert facts["Jaeger version"].startswith("v2.13.0 (the running binary: version")
-    assert facts["OTel collector version"].startswith("0.156.0 (the running binary: --version")
+    assert facts["Prometheus"] == "3.5.0 (/api/v1/status/buildinfo)"
+    assert facts["Alertmanager"] == "0.28.1 (/api/v2/status versionInfo)"
+    assert facts["Elasticsearch"].startswith("unknown (GET / version.number: ConnectionError")
+    assert facts["Jaeger"].startswith("v2.13.0 (the running binary: version")
+    assert facts["OTel collector"].startswith("0.156.0 (the running binary: --version")
     assert stack.containers["otelcol"].ran == [["/otelcol-contrib", "--version"]]
     assert facts["run id"] == "r1"
     report.write_environment(tmp_path, facts)
-    assert "Prometheus_version=3.5.0 (/api/v1/status/buildinfo)" in (tmp_path / "environment.properties").read_text()
+    assert "Prometheus=3.5.0 (/api/v1/status/buildinfo)" in (tmp_path / "environment.properties").read_text()
 
 
 def test_environment_skips_what_the_stack_does_not_run() -> None:
     stack = _Stack()
     stack.has = lambda name: name in ("prometheus", "alertmanager")  # type: ignore[method-assign]
-    assert [k for k in environment.server_versions(stack)] == ["Prometheus version", "Alertmanager version"]
+    assert [k for k in environment.server_versions(stack)] == ["Prometheus", "Alertmanager"]
 
 
 # history -------------------------------------------------------------------------------------------
