@@ -16,6 +16,9 @@ from harness import __version__, cliout, envvars, report
 from harness.errors import ObsdrillError
 from harness.settings import DEFAULT_TIME_FACTOR, IMAGE_POLICIES, STACK_MODES, Settings
 
+HISTORY_HELP = ("keep the Allure history (trend, each test's past runs) in DIR/history.jsonl: read before "
+                "rendering, saved after")
+
 
 def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_options(
@@ -107,15 +110,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         code = outcome.code(int(pytest.main(cliout.pytest_args(settings, args, results), plugins=[outcome])))
     finally:
         sys.dont_write_bytecode = no_bytecode
-    if args.report:
-        index = report.render(results, settings.reports_dir / "allure-report")
+    if args.report or args.history:
+        index = report.render(results, settings.reports_dir / "allure-report", history=_history(args))
         print(f"\nAllure report: {index}")
     return code
 
 
+def _history(args: argparse.Namespace) -> Path | None:
+    return Path(args.history).resolve() if getattr(args, "history", None) else None
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    index = report.render(settings.reports_dir / "allure-results", settings.reports_dir / "allure-report")
+    index = report.render(settings.reports_dir / "allure-results", settings.reports_dir / "allure-report",
+                          history=_history(args))
     print(f"Allure report: {index}")
     return 0
 
@@ -218,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                        "after `--` (e.g. `obsdrill run -- --lf -vv`)")
     run.add_argument("scenarios", nargs="*")
     run.add_argument("--report", action="store_true", help="render the Allure HTML report afterwards")
+    run.add_argument("--history", metavar="DIR", help=HISTORY_HELP + " (implies --report)")
     run.add_argument("--junitxml", help="write a JUnit XML report to this path (pytest --junitxml)")
     run.add_argument("-k", dest="keyword", help="only tests matching this pytest -k expression")
     run.add_argument("-x", "--exitfirst", action="store_true", help="stop at the first failure")
@@ -229,7 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
     down = sub.add_parser("down", parents=[common], help="stop what `obsdrill up` started")
     down.add_argument("--run", help="only this run id")
     down.set_defaults(fn=cmd_down)
-    sub.add_parser("report", parents=[common], help="render the Allure HTML report").set_defaults(fn=cmd_report)
+    report_cmd = sub.add_parser("report", parents=[common], help="render the Allure HTML report")
+    report_cmd.add_argument("--history", metavar="DIR", help=HISTORY_HELP)
+    report_cmd.set_defaults(fn=cmd_report)
     reap = sub.add_parser("reap", parents=[common], help="remove what killed runs left")
     reap.add_argument("--all", action="store_true", help="remove every obsdrill container/network/volume")
     reap.set_defaults(fn=cmd_reap)

@@ -125,6 +125,47 @@ class AlertResolved(Event):
     bound: Bound
 
 
+@dataclass(frozen=True)
+class ScenarioDescribed(Event):
+    """What a scenario is about, for the report's suites and links (harness/scenario/classify.py):
+    ``concerns`` (first = its suite), the highest ``severity`` of its expected alerts ('' none), each
+    expected alert's ``runbooks`` (alert, runbook_url) from the rendered rules, and its ``alerts``."""
+
+    scenario: str
+    concerns: tuple[str, ...]
+    severity: str
+    runbooks: tuple[tuple[str, str], ...] = ()
+    alerts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Series:
+    """One series of a query over time: its labels as text, epoch seconds and values."""
+
+    labels: str
+    times: tuple[float, ...]
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class AlertTimeline(Event):
+    """An expected alert over the scenario, for its picture (harness/reporting/timeline.py): the rule's
+    PromQL left-hand side over time against its threshold, the fault windows (start, end or None, what), the
+    alert's states (time, state), each notification (time, receiver, status) and the deadlines (what, time).
+    Every time is epoch seconds; ``origin`` is the injection."""
+
+    alert: str
+    query: str
+    op: str
+    threshold: float | None
+    origin: float
+    series: tuple[Series, ...] = ()
+    faults: tuple[tuple[float, float | None, str], ...] = ()
+    states: tuple[tuple[float, str], ...] = ()
+    notifications: tuple[tuple[float, str, str], ...] = ()
+    deadlines: tuple[tuple[str, float], ...] = ()
+
+
 E = TypeVar("E", bound=Event)
 Handler = Callable[[Any], None]
 

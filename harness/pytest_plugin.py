@@ -68,7 +68,7 @@ def obsdrill_stack(pytestconfig: pytest.Config, obsdrill_settings: Settings,
         stack.start()
         results = pytestconfig.getoption("allure_report_dir", default=None)
         if results:
-            report.write_environment(Path(results), stack.facts())
+            report.write_environment(Path(results), reporting.environment.facts(stack))
         yield stack
     finally:
         stack.stop()

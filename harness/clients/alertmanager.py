@@ -54,6 +54,10 @@ class AlertmanagerClient:
         response.raise_for_status()
         return dict(response.json())
 
+    def version(self) -> str:
+        """The version the running server reports (/api/v2/status versionInfo)."""
+        return str(self.status()["versionInfo"]["version"])
+
     def ready(self) -> bool:
         try:
             return requests.get(f"{self.url}/-/ready", timeout=3).status_code == 200

@@ -94,6 +94,10 @@ class EsClient:
         body = self.es.options(ignore_status=408).cluster.health(**kwargs).body
         return "red" if body.get("timed_out") else str(body["status"])
 
+    def version(self) -> str:
+        """The version the running server reports (``/`` version.number)."""
+        return str(self.es.info().body["version"]["number"])
+
     def ready(self) -> bool:
         try:
             return self.health("yellow") in ("yellow", "green")

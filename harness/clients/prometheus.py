@@ -100,6 +100,10 @@ class PromClient:
     def targets(self) -> list[dict[str, Any]]:
         return list(self._get("/api/v1/targets")["activeTargets"])
 
+    def version(self) -> str:
+        """The version the running server reports (/api/v1/status/buildinfo)."""
+        return str(self._get("/api/v1/status/buildinfo")["version"])
+
     def ready(self) -> bool:
         try:
             return requests.get(f"{self.url}/-/ready", timeout=3).status_code == 200

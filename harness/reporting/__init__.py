@@ -6,11 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.events import Events
+from harness.reporting import environment
 from harness.reporting.allure import AllureReporter
 from harness.reporting.console import ConsolePrinter
 from harness.reporting.result_file import ResultFile
 
-__all__ = ["AllureReporter", "ConsolePrinter", "ResultFile", "standard"]
+__all__ = ["AllureReporter", "ConsolePrinter", "ResultFile", "environment", "standard"]
 
 
 def standard(result_file: Path | None = None, events: Events | None = None) -> Events:

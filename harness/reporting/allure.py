@@ -1,6 +1,7 @@
 """Allure: every phase is a step (failed with the phase's exception), evidence is attached, parameters are
-set on the test. Fault events (which may come from timer threads) are not Allure's: the runner attaches the
-fault states on the scenario's thread."""
+set on the test; a scenario's concerns become its suites and features, its expected alerts' severity the
+test's severity, their runbooks links, and each expected alert's timeline a PNG. Fault events (which may
+come from timer threads) are not Allure's: the runner attaches the fault states on the scenario's thread."""
 
 from __future__ import annotations
 
@@ -9,7 +10,22 @@ from typing import Any
 
 import allure
 
-from harness.events import Attachment, Event, Events, Parameter, PhaseFinished, PhaseStarted
+from harness.events import (
+    AlertTimeline,
+    Attachment,
+    Event,
+    Events,
+    Parameter,
+    PhaseFinished,
+    PhaseStarted,
+    ScenarioDescribed,
+)
+from harness.reporting import timeline
+
+PARENT_SUITE = "obsdrill acceptance"
+# the scenario's highest expected severity -> Allure's; none expected (or another): minor
+SEVERITIES = {"critical": allure.severity_level.CRITICAL, "warning": allure.severity_level.NORMAL}
+NO_SEVERITY = allure.severity_level.MINOR
 
 
 def attach(name: str, body: Any) -> None:
@@ -19,12 +35,29 @@ def attach(name: str, body: Any) -> None:
     allure.attach(text, name=name, attachment_type=kind)
 
 
+def labels(event: ScenarioDescribed) -> list[tuple[str, str]]:
+    """(Allure label, value) of the scenario: its suite is its first concern, a feature per concern, a
+    story per expected alert, the severity."""
+    out = [("parentSuite", PARENT_SUITE), ("suite", event.concerns[0]), ("epic", PARENT_SUITE)]
+    out += [("feature", concern) for concern in event.concerns]
+    out += [("story", alert) for alert in event.alerts]
+    return [*out, ("severity", SEVERITIES.get(event.severity, NO_SEVERITY).value)]
+
+
+def describe(event: ScenarioDescribed) -> None:
+    for name, value in labels(event):
+        allure.dynamic.label(name, value)
+    for alert, url in event.runbooks:
+        allure.dynamic.link(url, name=f"runbook {alert}")
+
+
 class AllureReporter:
     def __init__(self) -> None:
         self._steps: list[Any] = []
 
     def subscribe(self, events: Events) -> None:
-        events.subscribe(self.handle, PhaseStarted, PhaseFinished, Attachment, Parameter)
+        events.subscribe(self.handle, PhaseStarted, PhaseFinished, Attachment, Parameter, ScenarioDescribed,
+                         AlertTimeline)
 
     def handle(self, event: Event) -> None:
         if isinstance(event, PhaseStarted):
@@ -39,3 +72,8 @@ class AllureReporter:
             attach(event.name, event.body)
         elif isinstance(event, Parameter):
             allure.dynamic.parameter(event.name, event.value)
+        elif isinstance(event, ScenarioDescribed):
+            describe(event)
+        elif isinstance(event, AlertTimeline):
+            allure.attach(timeline.png(event), name=f"timeline of {event.alert}",
+                          attachment_type=allure.attachment_type.PNG)

@@ -18,11 +18,13 @@ from harness.events import AlertResolved, Events, Parameter, ScenarioFinished, S
 from harness.load import LoadRun
 from harness.routing import Routing
 from harness.scenario.check import scenario_problems
+from harness.scenario.classify import describe
 from harness.scenario.expect import ExpectPhase
 from harness.scenario.method import FaultSchedule
 from harness.scenario.model import MetricCheck, Scenario
 from harness.scenario.result import ScenarioResult
 from harness.scenario.stackapi import StackApi
+from harness.scenario.timeline import TimelineRecorder
 
 __all__ = ["ScenarioResult", "ScenarioRunner"]
 
@@ -81,6 +83,7 @@ class ScenarioRunner:
         return result
 
     def _run(self, scenario: Scenario, result: ScenarioResult) -> None:
+        self.events.emit(describe(scenario, self.config.rules))  # suites, severity, runbook links
         self.check(scenario)
         scenario = self.fitted(scenario)
         started = time.monotonic()
@@ -95,6 +98,7 @@ class ScenarioRunner:
         watch = AlertWatch(self.stack.prometheus, self.stack.sink, routing=routing, background=background,
                            sent_labels=frozenset(self.config.sent_labels))
         schedule = FaultSchedule(self.stack, self.events)
+        timeline = TimelineRecorder(self.events, watch)  # one picture per expected alert, sent at the end
         load = self._load(scenario)
         try:
             self._steady_state(scenario, watch, result)
@@ -114,6 +118,7 @@ class ScenarioRunner:
                 load.close()
             result.seconds = time.monotonic() - started
             self.events.attach("timings and bounds", result.summary())
+            timeline.emit(scenario, {r.name: r for r in self.config.rules})
 
     def _heartbeats(self, routing: Routing, background: frozenset[str], since: float) -> None:
         """Each background alert's heartbeat reached its receivers at its repeat_interval, and still does."""

@@ -207,3 +207,27 @@ def test_a_failed_run_is_in_result_json_with_its_message(stack: Stack, tmp_path:
     alert = run["alerts"]["HighErrorRate{service=backend,severity=critical}"]
     assert alert["notified_after_s"] is None and alert["fire_bound"]["seconds"] == 3.0
     assert run["faults"][0]["cleared_by"] == "rolled back"
+
+
+def test_each_expected_alert_gets_its_timeline_and_the_scenario_its_description(stack: Stack, tmp_path: Path) -> None:
+    from harness.events import AlertTimeline, ScenarioDescribed
+    from harness.scenario.timeline import split
+
+    parts = split(stack.config.rule("HighErrorRate").expr)
+    stack.prom.series[parts.query] = [({"service": "backend"}, [0.0, 0.3, 0.3]), ({"service": "gateway"}, [0.2])]
+    events, got = Events(), []
+    events.subscribe(got.append, AlertTimeline, ScenarioDescribed)
+    ScenarioRunner(stack, events).run(_scenario(tmp_path))  # type: ignore[arg-type]
+    described, timeline = got
+    assert isinstance(described, ScenarioDescribed) and described.concerns == ("alerting", "routing")
+    assert described.severity == "critical" and described.runbooks[0][0] == "HighErrorRate"
+    assert isinstance(timeline, AlertTimeline) and timeline.threshold == parts.threshold
+    assert [s.labels for s in timeline.series] == ["{service=backend}"]  # the gateway's series is another alert
+    assert timeline.series[0].values == (0.0, 0.3, 0.3)
+    assert [state for _, state in timeline.states] == ["firing", "inactive"]
+    assert [status for _, _, status in timeline.notifications] == ["firing", "resolved"]
+    assert [kind for kind, _ in timeline.deadlines] == ["fire", "resolve"]
+    (start, end, what), = timeline.faults
+    assert what == "http_errors on backend" and start == timeline.origin and end is not None and end > start
+    fire = dict(timeline.deadlines)["fire"]
+    assert abs(fire - (timeline.origin + 3.0)) < 0.5  # `within: 3s`, counted from the injection
