@@ -247,8 +247,10 @@ def build_parser() -> argparse.ArgumentParser:
     compose.add_argument("--out", help="dir for docker-compose.yml and reports/compose/ (default: the repository root)")
     compose.set_defaults(fn=cmd_compose)
     from harness.certify.command import add_parser as add_certify
+    from harness.live.commands import add_parsers as add_live
 
     add_certify(sub, common)
+    add_live(sub, common, _settings)  # reload, fault, faults on the `obsdrill up` stack
     return parser
 
 
