@@ -11,7 +11,7 @@ import requests
 import yaml
 
 from harness import durations
-from harness.config import parse_rules
+from harness.config import AlertRule, parse_rules
 from harness.errors import StackError
 from harness.render import AM_DEFAULTS, PROM_DEFAULTS, RenderedConfig, Timing
 
@@ -46,6 +46,11 @@ def rules_document(rule_api: dict[str, Any]) -> dict[str, Any]:
                           "annotations": dict(rule.get("annotations") or {})})
         groups.append({"name": group.get("name", ""), "interval": _duration(group.get("interval")), "rules": rules})
     return {"groups": groups}
+
+
+def rules(prometheus_url: str) -> tuple[AlertRule, ...]:
+    """The alerting rules a running Prometheus evaluates now (``for`` and expressions as it reports them)."""
+    return tuple(parse_rules(rules_document(_get(f"{prometheus_url}/api/v1/rules", "Prometheus rules")), RULES_FILE))
 
 
 def timing(prometheus: dict[str, Any], alertmanager: dict[str, Any], factor: float) -> Timing:

@@ -70,6 +70,47 @@ def cmd_faults(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_watch(settings: Settings, args: argparse.Namespace) -> int:
+    import time
+
+    from rich.console import Console
+    from rich.live import Live
+
+    from harness import deployed
+    from harness.clients import PromClient, SinkClient
+    from harness.live import fault
+    from harness.live.watch import Watcher, render
+
+    state, containers = _up(settings, args)
+    prometheus = session.host_url(containers["prometheus"], state.ports["prometheus"])
+    watcher = Watcher(PromClient(prometheus), SinkClient(session.host_url(containers["sink"], state.ports["sink"])),
+                      lambda: fault.active(state, containers), lambda: deployed.rules(prometheus))
+    if args.once:
+        snap = watcher.snapshot()
+        if args.json:
+            print(json.dumps(snap, indent=2, default=str))
+        else:
+            Console().print(render(snap))
+        return 0
+    try:
+        with Live(render(watcher.snapshot()), refresh_per_second=4) as live:
+            while True:
+                time.sleep(args.interval)
+                live.update(render(watcher.snapshot()))
+    except KeyboardInterrupt:
+        return 0
+
+
+def cmd_explain(settings: Settings, args: argparse.Namespace) -> int:
+    from harness.live.explain import explain
+    from harness.live.fault import parse_params
+
+    labels = {k: str(v) for k, v in parse_params(args.label).items()}
+    state, containers = _up(settings, args)
+    print("\n".join(explain(state, containers, args.alert, settings.slack_seconds, labels)))
+    return 0
+
+
 def add_parsers(sub: Any, common: argparse.ArgumentParser, settings_of: SettingsOf) -> None:
     def register(name: str, text: str, fn: Callable[[Settings, argparse.Namespace], int]) -> argparse.ArgumentParser:
         parser: argparse.ArgumentParser = sub.add_parser(name, parents=[common], help=text)
@@ -86,3 +127,13 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser, settings_of: Settings
                        help="clear it again after DURATION (e.g. 30s); the command waits, Ctrl-C clears it now")
     faults = register("faults", "the faults that are on in the `obsdrill up` stack", cmd_faults)
     faults.add_argument("--json", action="store_true", help="machine-readable output")
+    watch = register("watch", "rules, notifications and faults of the `obsdrill up` stack, refreshed in place "
+                     "(Ctrl-C ends it)", cmd_watch)
+    watch.add_argument("--once", action="store_true", help="one snapshot, then exit")
+    watch.add_argument("--json", action="store_true", help="with --once: the snapshot as JSON")
+    explain = register("explain", "an alert of the `obsdrill up` stack: rule, value against threshold, computed "
+                       "bounds term by term, Alertmanager's route, receivers and integrations", cmd_explain)
+    explain.add_argument("alert")
+    explain.add_argument("--label", action="append", default=[], metavar="KEY=VALUE",
+                         help="a label the alert will carry (e.g. service=backend), for the route")
+    watch.add_argument("--interval", type=float, default=1.0, help="seconds between refreshes (default 1)")

@@ -1,9 +1,11 @@
-"""``--stack external`` against a stack ``obsdrill up`` started, addressed only by URL (no sink URL given:
-routing is judged from Alertmanager's alert groups). OBSDRILL_TEST_EXTERNAL_SCENARIOS picks the scenarios
-(default: error-burst and service-down, whose crash fault this mode cannot run); ``all`` runs the whole suite."""
+"""Commands on a stack ``obsdrill up`` started (one per module): ``run --stack external`` addressing it only by
+URL (no sink URL given: routing is judged from Alertmanager's alert groups), ``run --reuse``, ``fault``,
+``faults`` and ``reload``. OBSDRILL_TEST_EXTERNAL_SCENARIOS picks the external run's scenarios (default:
+error-burst and service-down, whose crash fault that mode cannot run); ``all`` runs the whole suite."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
 from harness.platform import GPU_SIM, SERVICES
 
@@ -29,21 +32,21 @@ def up_urls(stdout: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def up_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], Path]]:
+def up_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], Path, str]]:
     reports = tmp_path_factory.mktemp("external-reports")
     up = _obsdrill("up", "--stack", "core", reports=reports)
     assert up.returncode == 0, up.stdout + up.stderr
     run_id = up.stdout.split("obsdrill stack ", 1)[1].split()[0]
     try:
-        yield up_urls(up.stdout), reports
+        yield up_urls(up.stdout), reports, run_id
     finally:
         down = _obsdrill("down", "--run", run_id, reports=reports)
         assert down.returncode == 0 and run_id in down.stdout, down.stdout + down.stderr
 
 
 @pytest.mark.stack
-def test_builtin_suite_runs_on_an_up_stack_addressed_by_url(up_stack: tuple[dict[str, str], Path]) -> None:
-    urls, reports = up_stack
+def test_builtin_suite_runs_on_an_up_stack_addressed_by_url(up_stack: tuple[dict[str, str], Path, str]) -> None:
+    urls, reports, _ = up_stack
     chosen = os.environ.get("OBSDRILL_TEST_EXTERNAL_SCENARIOS", " ".join(DEFAULT))
     scenarios = [] if chosen == "all" else chosen.split()
     services = [f"--external-service={name}={url}" for name, url in urls.items() if name in (*SERVICES, GPU_SIM)]
@@ -60,3 +63,56 @@ def test_builtin_suite_runs_on_an_up_stack_addressed_by_url(up_stack: tuple[dict
     if not scenarios or "error-burst" in scenarios:
         assert "test_scenario[error-burst] PASSED" in out
         assert "expect.notifications not checked: this stack runs no sink (external mode)" in out
+
+
+@pytest.mark.stack
+def test_run_reuse_runs_a_scenario_on_the_up_stack(up_stack: tuple[dict[str, str], Path, str]) -> None:
+    _, reports, run_id = up_stack
+    run = _obsdrill("run", "--reuse", run_id, "error-burst", reports=reports)
+    out = run.stdout + run.stderr
+    assert run.returncode == 0, out[-6000:]
+    assert f"reusing the `obsdrill up` stack {run_id} (core" in out and "test_scenario[error-burst] PASSED" in out
+    assert "expect.notifications not checked" not in out  # the up-run's own sink receives them
+
+
+@pytest.mark.stack
+def test_fault_faults_and_clear_on_the_up_stack(up_stack: tuple[dict[str, str], Path, str]) -> None:
+    _, reports, run_id = up_stack
+    bad = _obsdrill("fault", "backend", "http_errors", "rate=7", "--run", run_id, reports=reports)
+    assert bad.returncode == 2 and "fault.with.rate: 7 is greater than the maximum of 1" in bad.stderr
+    on = _obsdrill("fault", "backend", "http_errors", "rate=0.5", "status=503", "--run", run_id, reports=reports)
+    assert on.returncode == 0 and "http_errors on backend {'rate': 0.5, 'status': 503}" in on.stdout, on.stderr
+    listed = _obsdrill("faults", "--json", "--run", run_id, reports=reports)
+    assert listed.returncode == 0, listed.stderr
+    assert list(json.loads(listed.stdout)) == ["backend"] and "http_errors" in json.loads(listed.stdout)["backend"]
+    cleared = _obsdrill("fault", "clear", "backend", "--run", run_id, reports=reports)
+    assert cleared.returncode == 0 and "cleared every fault of backend" in cleared.stdout
+    assert json.loads(_obsdrill("faults", "--json", "--run", run_id, reports=reports).stdout) == {}
+
+
+def _rule_duration(prometheus: str, name: str) -> float:
+    groups = requests.get(f"{prometheus}/api/v1/rules", params={"type": "alert"}, timeout=10).json()["data"]["groups"]
+    return float(next(r["duration"] for g in groups for r in g["rules"] if r["name"] == name))
+
+
+@pytest.mark.stack
+def test_reload_pushes_a_changed_rule_and_says_what_changed(up_stack: tuple[dict[str, str], Path, str],
+                                                           tmp_path: Path) -> None:
+    urls, reports, run_id = up_stack
+    shipped = Path(__file__).resolve().parents[2] / "stack" / "prometheus" / "alert_rules.yml"
+    config = tmp_path / "config" / "prometheus"
+    config.mkdir(parents=True)
+    text = shipped.read_text()
+    assert text.count("for: 2m") >= 1
+    (config / "alert_rules.yml").write_text(text.replace("for: 2m", "for: 1m", 1))  # HighErrorRate's
+    before = _rule_duration(urls["prometheus"], "HighErrorRate")
+    changed = _obsdrill("reload", "--run", run_id, "--config-dir", str(tmp_path / "config"), reports=reports)
+    assert changed.returncode == 0, changed.stdout + changed.stderr
+    assert "rule changed HighErrorRate: for_seconds" in changed.stdout and "reloaded Prometheus and Alertmanager" \
+        in changed.stdout
+    assert _rule_duration(urls["prometheus"], "HighErrorRate") == before / 2
+    back = _obsdrill("reload", "--run", run_id, reports=reports)  # the shipped config again
+    assert back.returncode == 0 and "rule changed HighErrorRate" in back.stdout, back.stdout + back.stderr
+    assert _rule_duration(urls["prometheus"], "HighErrorRate") == before
+    again = _obsdrill("reload", "--run", run_id, reports=reports)
+    assert again.returncode == 0 and "nothing changed" in again.stdout

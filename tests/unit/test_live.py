@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from rich.console import Console
 
 from harness import session
 from harness.cli import main
-from harness.clients import ServiceClient
+from harness.clients import PromClient, ServiceClient, SinkClient
+from harness.config import AlertRule
 from harness.errors import ConfigError
 from harness.live import fault
+from harness.live.explain import integrations
+from harness.live.watch import Watcher, render, threshold
 from harness.live.reload import changes
 from harness.reaper import DETACHED, PID_LABEL
 from harness.settings import RUN_LABEL
+from tests.unit.fake_http import FakePrometheus, FakeSink, alert, labels, rule, serve
 
 RULES = "groups:\n- name: g\n  rules:\n  - alert: HighErrorRate\n    expr: rate(x[3s]) > 0.05\n    for: 6s\n"
 
@@ -107,3 +113,44 @@ def test_fault_is_set_then_cleared_after_its_duration(monkeypatch: pytest.Monkey
 def test_fault_with_a_bad_parameter_exits_2_before_looking_for_a_stack(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["fault", "gateway", "http_errors", "rate=7", "--run", "none"]) == 2
     assert "fault.with.rate: 7 is greater than the maximum of 1" in capsys.readouterr().err
+
+
+def test_threshold_split_of_rule_expressions() -> None:
+    assert threshold('(sum(rate(a[5m])) by (s) / sum(rate(b[5m])) by (s)) > 0.05') == (
+        "(sum by (s) (rate(a[5m])) / sum by (s) (rate(b[5m])))", ">", 0.05)
+    assert threshold("up == 0") == ("up", "==", 0.0)
+    assert threshold("vector(1)") is None and threshold("a > b") is None and threshold("((") is None
+
+
+def test_watch_snapshot_has_rule_state_value_threshold_notifications_and_faults() -> None:
+    prom, sink = FakePrometheus(), FakeSink()
+    prom.rules = [rule("HighErrorRate", "firing", [alert("HighErrorRate", "firing", service="backend")]),
+                  rule("ServiceDown", "inactive")]
+    prom.series["rate(x[3s])"] = [({"service": "backend"}, [0.2])]
+    sink.tap("critical-alerts", "firing", labels("HighErrorRate", service="backend"))
+    sink.add("slack", "critical-alerts", {"channel": "#c", "attachments": [{"title": "t"}]})
+    rules = (AlertRule("HighErrorRate", "rate(x[3s]) > 0.05", 6.0, (), (), "g", "f"),
+             AlertRule("ServiceDown", "up == 0", 0.0, (), (), "g", "f"))
+    with serve(prom.routes()) as prom_url, serve(sink.routes()) as sink_url:
+        watcher = Watcher(PromClient(prom_url), SinkClient(sink_url), lambda: {"backend": {"http_errors": {}}},
+                          lambda: rules)
+        snap = watcher.snapshot()
+        screen = Console(width=160, record=True, file=io.StringIO())
+        screen.print(render(snap))
+    firing, down = snap["rules"]
+    assert (firing["name"], firing["state"], firing["threshold"], firing["values"]) == (
+        "HighErrorRate", "firing", "> 0.05", ["0.2 backend"])
+    assert down["state"] == "inactive" and down["values"] == [] and down["threshold"] == "== 0"
+    assert snap["notifications"]["critical-alerts tap"]["count"] == 1
+    assert snap["notifications"]["critical-alerts slack"]["last"] == "slack->critical-alerts channel '#c' title 't'"
+    assert snap["faults"] == {"backend": {"http_errors": {}}}
+    text = screen.export_text()
+    assert "HighErrorRate" in text and "firing" in text and "> 0.05" in text and "http_errors" in text
+
+
+def test_explain_lists_a_receivers_integrations() -> None:
+    yml = ("receivers:\n- name: critical-alerts\n  webhook_configs:\n  - url: http://sink:8080/tap/critical-alerts\n"
+           "  slack_configs:\n  - api_url: http://sink:8080/slack/critical-alerts\n- name: none\n")
+    assert integrations(yml, "critical-alerts") == ["webhook -> http://sink:8080/tap/critical-alerts",
+                                                    "slack -> http://sink:8080/slack/critical-alerts"]
+    assert integrations(yml, "none") == [] and integrations(yml, "missing") == []
