@@ -90,6 +90,47 @@ def test_fault_faults_and_clear_on_the_up_stack(up_stack: tuple[dict[str, str], 
     assert json.loads(_obsdrill("faults", "--json", "--run", run_id, reports=reports).stdout) == {}
 
 
+@pytest.mark.stack
+def test_explain_says_rule_value_bound_and_route(up_stack: tuple[dict[str, str], Path, str]) -> None:
+    _, reports, run_id = up_stack
+    said = _obsdrill("explain", "HighErrorRate", "--label", "service=backend", "--run", run_id, reports=reports)
+    assert said.returncode == 0, said.stdout + said.stderr
+    out = said.stdout
+    assert "HighErrorRate: inactive now; rule " in out and "alert_rules.yml" in out
+    assert "threshold: > 0.05 on" in out and "fires within" in out and "range window 30s" in out
+    assert "sends {alertname=\"HighErrorRate\", service=\"backend\", severity=\"critical\"} to 'critical-alerts'" in out
+    assert "receiver critical-alerts: webhook -> http://sink:8080/tap/critical-alerts" in out
+    unknown = _obsdrill("explain", "NoSuchAlert", "--run", run_id, reports=reports)
+    assert unknown.returncode == 2 and "no alert 'NoSuchAlert' in the running rules" in unknown.stderr
+
+
+@pytest.mark.stack
+def test_watch_once_json_and_the_live_screen(up_stack: tuple[dict[str, str], Path, str]) -> None:
+    import pexpect
+
+    _, reports, run_id = up_stack
+    once = _obsdrill("watch", "--once", "--json", "--run", run_id, reports=reports)
+    assert once.returncode == 0, once.stderr
+    snap = json.loads(once.stdout)
+    high = next(r for r in snap["rules"] if r["name"] == "HighErrorRate")
+    assert high["state"] == "inactive" and high["threshold"] == "> 0.05" and snap["faults"] == {}
+    screen = pexpect.spawn(sys.executable, ["-m", "harness.cli", "watch", "--interval", "0.5", "--run", run_id,
+                                            "--reports-dir", str(reports)], dimensions=(80, 200), timeout=30,
+                           encoding="utf-8")
+    try:
+        screen.expect("HighErrorRate")
+        screen.expect("faults on")
+        on = _obsdrill("fault", "backend", "http_errors", "rate=0.5", "--run", run_id, reports=reports)
+        assert on.returncode == 0, on.stderr
+        screen.expect("http_errors")  # the faults table of the refreshed screen
+        screen.sendintr()
+        screen.expect(pexpect.EOF)
+    finally:
+        screen.close(force=True)
+        _obsdrill("fault", "clear", "--run", run_id, reports=reports)
+    assert screen.exitstatus == 0
+
+
 def _rule_duration(prometheus: str, name: str) -> float:
     groups = requests.get(f"{prometheus}/api/v1/rules", params={"type": "alert"}, timeout=10).json()["data"]["groups"]
     return float(next(r["duration"] for g in groups for r in g["rules"] if r["name"] == name))
