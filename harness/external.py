@@ -154,7 +154,8 @@ class ExternalStack:
         out = [] if self.has("sink") else [
             "notification content and delivery (expect.notifications, annotations): no harness sink receives "
             "them; routing is judged from Alertmanager's alert groups (/api/v2/alerts/groups)"]
-        out.append("routing predicted by amtool before the fault: no Alertmanager container to run it in")
+        out.append("routing predicted by amtool before the fault, and the heartbeats of background alerts (they "
+                   "need amtool's route): no Alertmanager container to run it in")
         out.append("crash faults: a crashed external service cannot be restarted by the harness")
         out += [f"{name} checks: no {name} URL given" for name in ("elasticsearch", "jaeger") if not self.has(name)]
         return out
