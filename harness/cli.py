@@ -103,6 +103,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     results = settings.reports_dir / "allure-results"
     os.environ.update({**external.options_env(args), **session.options_env(args)})  # the pytest session reads them
+    if settings.stack_mode == "external" and not args.reuse:
+        external.load_target()  # missing or bad URLs: one line, exit 2, before pytest starts
     outcome = Outcome()
     no_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # no .pyc into the installed package
     try:
