@@ -121,3 +121,14 @@ def test_external_stack_says_what_it_cannot_check(tmp_path: Path) -> None:
         stack.service("auth")
     with pytest.raises(StackError, match="not started"):
         stack.rendered()
+
+
+def test_run_external_without_urls_exits_2_before_pytest(monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    for name in [envvars.EXTERNAL, envvars.EXTERNAL_SERVICES, *(envvars.external(c) for c in ("prometheus",
+                                                                                                  "alertmanager"))]:
+        monkeypatch.delenv(name, raising=False)
+    from harness.cli import main
+
+    assert main(["run", "--stack", "external", "error-burst"]) == 2
+    assert "--stack external needs the URL of prometheus and alertmanager" in capsys.readouterr().err
