@@ -18,6 +18,18 @@ from harness.scenario.check import fault_problems
 from harness.session import UpState, host_url
 
 WHERE = "fault"
+QUIET = ("active", "progress")  # keys of a GPU fault's state that say nothing once it is on
+
+
+def on(state: dict[str, Any]) -> dict[str, Any]:
+    """The faults that are on, from a service's ``faults`` (fault -> state) or the GPU simulator's answer
+    (every GPU with every fault and its ``active`` flag): ``overheat gpu 0`` -> its parameters."""
+    if "gpus" not in state:
+        return dict(state)
+    return {f"{name} gpu {gpu.get('gpu')}": {k: v for k, v in fault.items() if k not in QUIET}
+            | {"temperature_c": gpu.get("temperature_c")}
+            for gpu in state.get("gpus") or [] for name, fault in (gpu.get("faults") or {}).items()
+            if isinstance(fault, dict) and fault.get("active")}
 
 
 def parse_params(items: Sequence[str]) -> dict[str, Any]:
@@ -57,7 +69,8 @@ def inject(state: UpState, containers: dict[str, Any], service: str, kind: str, 
     spec = checked(service, kind, params)
     target = client(state, containers, service)
     answer = target.set_fault(kind, spec)
-    say(f"{kind} on {service} {spec}: {answer.get('faults', {}).get(kind, answer)}")
+    now = on(answer.get("faults", answer))
+    say(f"{kind} on {service} {spec}: " + "; ".join(f"{k} {v}" for k, v in now.items() if k.startswith(kind)))
     if seconds is not None:
         say(f"clearing it in {seconds:g}s (Ctrl-C clears it now)")
         try:
@@ -85,6 +98,6 @@ def active(state: UpState, containers: dict[str, Any]) -> dict[str, dict[str, An
         except (ObsdrillError, OSError) as exc:
             out[name] = {"(not answering)": str(exc)[:200]}
             continue
-        if faults:
-            out[name] = faults
+        if on(faults):
+            out[name] = on(faults)
     return out

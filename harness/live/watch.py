@@ -46,6 +46,7 @@ class RuleRow:
     name: str
     state: str
     seconds_in_state: float | None
+    at_least: bool  # in this state since before the watch started: seconds_in_state is a lower bound
     threshold: str
     values: list[str] = field(default_factory=list)
     error: str = ""
@@ -59,19 +60,20 @@ class Watcher:
     sink: SinkClient
     faults: Callable[[], dict[str, dict[str, Any]]]
     rules: Callable[[], tuple[AlertRule, ...]]  # the rules as Prometheus evaluates them now (reload changes them)
-    changed: dict[str, tuple[str, float]] = field(default_factory=dict)  # rule -> (state, since)
+    changed: dict[str, tuple[str, float, bool]] = field(default_factory=dict)  # rule -> (state, since, seen)
 
     def _row(self, rule: RuleStatus, now: float, known: dict[str, AlertRule]) -> RuleRow:
         expr, for_seconds = (known[rule.name].expr, known[rule.name].for_seconds) if rule.name in known else ("", 0.0)
-        if self.changed.get(rule.name, ("", 0.0))[0] != rule.state:
-            self.changed[rule.name] = (rule.state, now)
-        since = self.changed[rule.name][1]
+        last = self.changed.get(rule.name)
+        if last is None or last[0] != rule.state:
+            self.changed[rule.name] = (rule.state, now, last is not None)
+        _, since, seen = self.changed[rule.name]
         started = [s for a in rule.alerts if (s := _since(a.active_at)) is not None]
         if started and rule.state in ("pending", "firing"):  # Prometheus knows when it became pending
-            since = min(started) + (for_seconds if rule.state == "firing" else 0.0)
+            since, seen = min(started) + (for_seconds if rule.state == "firing" else 0.0), True
         split = threshold(expr)
-        row = RuleRow(rule.name, rule.state, max(0.0, now - since), f"{split[1]} {split[2]:g}" if split else "",
-                      error=rule.last_error)
+        row = RuleRow(rule.name, rule.state, max(0.0, now - since), not seen,
+                      f"{split[1]} {split[2]:g}" if split else "", error=rule.last_error)
         if split:
             try:
                 row.values = [f"{s.value:.4g}" + (f" {s.labels.get('service') or ''}".rstrip())
@@ -99,7 +101,7 @@ def render(snap: dict[str, Any]) -> Group:
         rules.add_column(column)
     colour = {"firing": "red", "pending": "yellow", "inactive": "green"}
     for r in snap["rules"]:
-        took = f"{r['seconds_in_state']:.0f}s" if r["seconds_in_state"] is not None else "?"
+        took = ("≥" if r["at_least"] else "") + f"{r['seconds_in_state']:.0f}s"
         rules.add_row(r["name"], f"[{colour.get(r['state'], 'white')}]{r['state']}[/]", took,
                       ", ".join(r["values"]) or "-", r["threshold"] or "-")
     notes = Table(title="notifications (receiver, integration)", expand=True)

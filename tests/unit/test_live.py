@@ -104,7 +104,7 @@ def test_fault_is_set_then_cleared_after_its_duration(monkeypatch: pytest.Monkey
                  sleep=lambda s: said.append(f"slept {s:g}"))
     assert calls == [("set", "http://127.0.0.1:4100", ("http_errors", {"rate": 0.5, "status": 503})),
                      ("clear", "http://127.0.0.1:4100", "http_errors")]
-    assert said == ["http_errors on gateway {'rate': 0.5, 'status': 503}: {'rate': 0.5}",
+    assert said == ["http_errors on gateway {'rate': 0.5, 'status': 503}: http_errors {'rate': 0.5}",
                     "clearing it in 2s (Ctrl-C clears it now)", "slept 2", "cleared http_errors on gateway"]
     with pytest.raises(ConfigError, match="'payments' does not run in the `obsdrill up` stack r"):
         fault.inject(state, containers, "payments", "http_errors", ["rate=0.5"])
@@ -141,6 +141,7 @@ def test_watch_snapshot_has_rule_state_value_threshold_notifications_and_faults(
     assert (firing["name"], firing["state"], firing["threshold"], firing["values"]) == (
         "HighErrorRate", "firing", "> 0.05", ["0.2 backend"])
     assert down["state"] == "inactive" and down["values"] == [] and down["threshold"] == "== 0"
+    assert down["at_least"] and not firing["at_least"]  # inactive since before the watch; firing since activeAt+for
     assert snap["notifications"]["critical-alerts tap"]["count"] == 1
     assert snap["notifications"]["critical-alerts slack"]["last"] == "slack->critical-alerts channel '#c' title 't'"
     assert snap["faults"] == {"backend": {"http_errors": {}}}
@@ -154,3 +155,14 @@ def test_explain_lists_a_receivers_integrations() -> None:
     assert integrations(yml, "critical-alerts") == ["webhook -> http://sink:8080/tap/critical-alerts",
                                                     "slack -> http://sink:8080/slack/critical-alerts"]
     assert integrations(yml, "none") == [] and integrations(yml, "missing") == []
+
+
+def test_the_faults_on_of_a_service_and_of_the_gpu_simulator() -> None:
+    assert fault.on({"http_errors": {"rate": 0.5}}) == {"http_errors": {"rate": 0.5}}
+    gpus = {"mode": "sim", "gpus": [
+        {"gpu": 0, "temperature_c": 91.0, "faults": {"overheat": {"active": True, "cooling_factor": 12.0,
+                                                                 "progress": {"reached": True}},
+                                                    "xid": {"active": False, "count": 0}}},
+        {"gpu": 1, "temperature_c": 31.0, "faults": {"overheat": {"active": False, "cooling_factor": 1.0}}}]}
+    assert fault.on(gpus) == {"overheat gpu 0": {"cooling_factor": 12.0, "temperature_c": 91.0}}
+    assert fault.on({"mode": "sim", "gpus": [{"gpu": 0, "faults": {"overheat": {"active": False}}}]}) == {}
