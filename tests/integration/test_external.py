@@ -21,7 +21,7 @@ DEFAULT = ("error-burst", "service-down")
 
 
 def _obsdrill(*args: str, reports: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "harness.cli", *args, "--reports-dir", str(reports)],
+    return subprocess.run([sys.executable, "-m", "harness.cli", args[0], "--reports-dir", str(reports), *args[1:]],
                           capture_output=True, text=True, timeout=3000, check=False)
 
 
@@ -51,7 +51,8 @@ def test_builtin_suite_runs_on_an_up_stack_addressed_by_url(up_stack: tuple[dict
     scenarios = [] if chosen == "all" else chosen.split()
     services = [f"--external-service={name}={url}" for name, url in urls.items() if name in (*SERVICES, GPU_SIM)]
     run = _obsdrill("run", "--stack", "external", "--external-prometheus", urls["prometheus"],
-                    "--external-alertmanager", urls["alertmanager"], *services, *scenarios, reports=reports)
+                    "--external-alertmanager", urls["alertmanager"], *services, *scenarios, "--", "-rs",
+                    reports=reports)  # -rs: pytest prints each skip's reason
     out = run.stdout + run.stderr
     print(out)
     assert run.returncode == 0, out[-6000:]
