@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 import requests
@@ -23,6 +24,15 @@ DEFAULT = ("error-burst", "service-down")
 def _obsdrill(*args: str, reports: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "harness.cli", args[0], "--reports-dir", str(reports), *args[1:]],
                           capture_output=True, text=True, timeout=3000, check=False)
+
+
+def outcomes(junit: Path) -> dict[str, str]:
+    """test name -> passed/skipped/failed, from a JUnit XML report."""
+    out = {}
+    for case in ElementTree.parse(junit).getroot().iter("testcase"):
+        kinds = [child.tag for child in case if child.tag in ("skipped", "failure", "error")]
+        out[case.get("name", "?")] = kinds[0] if kinds else "passed"
+    return out
 
 
 def up_urls(stdout: str) -> dict[str, str]:
@@ -51,7 +61,8 @@ def test_builtin_suite_runs_on_an_up_stack_addressed_by_url(up_stack: tuple[dict
     scenarios = [] if chosen == "all" else chosen.split()
     services = [f"--external-service={name}={url}" for name, url in urls.items() if name in (*SERVICES, GPU_SIM)]
     run = _obsdrill("run", "--stack", "external", "--external-prometheus", urls["prometheus"],
-                    "--external-alertmanager", urls["alertmanager"], *services, *scenarios, "--", "-rs",
+                    "--external-alertmanager", urls["alertmanager"], *services, *scenarios,
+                    "--junitxml", str(reports / "external.xml"), "--", "-rs",
                     reports=reports)  # -rs: pytest prints each skip's reason
     out = run.stdout + run.stderr
     print(out)
@@ -59,20 +70,25 @@ def test_builtin_suite_runs_on_an_up_stack_addressed_by_url(up_stack: tuple[dict
     assert "external stack (prometheus, alertmanager; services" in out
     assert "not checked in this mode: notification content and delivery" in out
     assert "not checked in this mode: crash faults" in out
+    verdicts = outcomes(reports / "external.xml")
+    print(verdicts)
     if not scenarios or "service-down" in scenarios:  # its crash fault needs a restart: skipped with the reason
-        assert "SKIPPED" in out and "crash needs a container restart, which --stack external cannot do" in out
+        assert verdicts["test_scenario[service-down]"] == "skipped"
+        assert "crash needs a container restart, which --stack external cannot do" in out
     if not scenarios or "error-burst" in scenarios:
-        assert "test_scenario[error-burst] PASSED" in out
+        assert verdicts["test_scenario[error-burst]"] == "passed"
         assert "expect.notifications not checked: this stack runs no sink (external mode)" in out
 
 
 @pytest.mark.stack
 def test_run_reuse_runs_a_scenario_on_the_up_stack(up_stack: tuple[dict[str, str], Path, str]) -> None:
     _, reports, run_id = up_stack
-    run = _obsdrill("run", "--reuse", run_id, "error-burst", reports=reports)
+    run = _obsdrill("run", "--reuse", run_id, "error-burst", "--junitxml", str(reports / "reuse.xml"),
+                    reports=reports)
     out = run.stdout + run.stderr
     assert run.returncode == 0, out[-6000:]
-    assert f"reusing the `obsdrill up` stack {run_id} (core" in out and "test_scenario[error-burst] PASSED" in out
+    assert f"reusing the `obsdrill up` stack {run_id} (core" in out
+    assert outcomes(reports / "reuse.xml") == {"test_scenario[error-burst]": "passed"}
     assert "expect.notifications not checked" not in out  # the up-run's own sink receives them
 
 
