@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from harness import __version__, cliout, envvars, report
-from harness.errors import ObsdrillError
+from harness import __version__, cliout, envvars, external, report, session
+from harness.errors import ConfigError, ObsdrillError
 from harness.settings import DEFAULT_TIME_FACTOR, IMAGE_POLICIES, STACK_MODES, Settings
 
 HISTORY_HELP = ("keep the Allure history (trend, each test's past runs) in DIR/history.jsonl: read before "
@@ -104,6 +105,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not result.passed:
         return 2
     results = settings.reports_dir / "allure-results"
+    os.environ.update({**external.options_env(args), **session.options_env(args)})  # the pytest session reads them
+    if settings.stack_mode == "external" and not args.reuse:
+        external.load_target()  # missing or bad URLs: one line, exit 2, before pytest starts
     outcome = Outcome()
     no_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # no .pyc into the installed package
     try:
@@ -133,15 +137,18 @@ def cmd_up(args: argparse.Namespace) -> int:
     from harness.stack import Stack
 
     settings = _settings(args)
+    if settings.stack_mode == "external":
+        raise ConfigError("obsdrill up --stack external: an external stack is started by someone else")
     stack = Stack(settings, ensure_runtime(settings.cache_dir), detached=True)
     stack.start()  # stops what it started if it fails or is interrupted
+    session.record(settings.cache_dir, stack)  # `run --reuse` and the live commands find it again
     print(f"\nobsdrill stack {stack.run_id} is up ({settings.stack_mode}, time factor {settings.time_factor:g}):")
     for name, url in stack.urls().items():
         print(f"  {name:14} {url}")
     for fact, value in stack.facts().items():
         if fact == "Grafana" and not value.startswith("http"):
             print(f"  Grafana: {value}")
-    print(f"rendered config: {stack.run_dir}\nstop it with: obsdrill down")
+    print(f"rendered config: {stack.run_dir}\nstop it with: obsdrill down --run {stack.run_id}")
     return 0
 
 
@@ -155,6 +162,7 @@ def cmd_down(args: argparse.Namespace) -> int:
         removed = reap(client, run_id=args.run, cache_dir=settings.cache_dir)
     else:
         removed = reap(client, detached=True, cache_dir=settings.cache_dir)
+    session.forget(settings.cache_dir, [args.run] if args.run else None)
     print("\n".join(removed) if removed else "no stack started by `obsdrill up` is running")
     return 0
 
@@ -202,8 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"1.0 = real time (default {DEFAULT_TIME_FACTOR:g} or {envvars.TIME_FACTOR})")
     common.add_argument("--images", choices=IMAGE_POLICIES, help="image policy (default auto)")
     common.add_argument("--stack", choices=STACK_MODES,
-                        help="full (default: metrics, logs, traces, Grafana if it has an image) or core "
-                             "(metrics, alerts)")
+                        help="full (default: metrics, logs, traces, Grafana if it has an image), core "
+                             "(metrics, alerts) or external (`run` on a stack given by URL, see --external)")
     sub = parser.add_subparsers(dest="command", required=True)
     runtime = sub.add_parser("runtime", parents=[common], help="find or set up the container runtime")
     runtime.set_defaults(fn=cmd_runtime)
@@ -232,6 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-x", "--exitfirst", action="store_true", help="stop at the first failure")
     run.add_argument("--lf", "--last-failed", dest="last_failed", action="store_true",
                      help="rerun only the tests that failed last time")
+    external.add_options(run)
+    run.add_argument("--reuse", nargs="?", const=session.LATEST, metavar="RUN_ID",
+                     help="run on the stack `obsdrill up` started (default: the latest), reset between scenarios")
     run.set_defaults(fn=cmd_run)
     sub.add_parser("up", parents=[common], help="start the stack and leave it running; prints every URL"
                    ).set_defaults(fn=cmd_up)
@@ -249,8 +260,10 @@ def build_parser() -> argparse.ArgumentParser:
     compose.add_argument("--out", help="dir for docker-compose.yml and reports/compose/ (default: the repository root)")
     compose.set_defaults(fn=cmd_compose)
     from harness.certify.command import add_parser as add_certify
+    from harness.live.commands import add_parsers as add_live
 
     add_certify(sub, common)
+    add_live(sub, common, _settings)  # reload, fault, faults on the `obsdrill up` stack
     return parser
 
 

@@ -14,6 +14,10 @@ IMAGE_PREFIX = "OBSDRILL_IMAGE_"
 SLACK = "OBSDRILL_SLACK"
 STACK = "OBSDRILL_STACK"
 TRACE_SAMPLING = "OBSDRILL_TRACE_SAMPLING"
+# --stack external (harness/external.py): a YAML file of URLs, one URL per component, NAME=URL services.
+EXTERNAL = "OBSDRILL_EXTERNAL"
+EXTERNAL_SERVICES = "OBSDRILL_EXTERNAL_SERVICES"
+REUSE = "OBSDRILL_REUSE"  # run on the stack `obsdrill up` started: its run id, or "latest" (harness/session.py)
 
 # Set on the collector; its config reads each as ${env:NAME:-default} (tests/unit/test_stack_contract.py).
 OTELCOL_ES_URL = "OBSDRILL_ES_URL"
@@ -25,3 +29,8 @@ OTELCOL = (OTELCOL_ES_URL, OTELCOL_OTLP_ENDPOINT, OTELCOL_LOG_GLOB)
 def image_override(component: str) -> str:
     """The variable naming one component's image: ``node-exporter`` -> ``OBSDRILL_IMAGE_NODE_EXPORTER``."""
     return IMAGE_PREFIX + component.upper().replace("-", "_")
+
+
+def external(component: str) -> str:
+    """The variable naming an external stack's component URL: ``prometheus`` -> ``OBSDRILL_EXTERNAL_PROMETHEUS``."""
+    return f"{EXTERNAL}_{component.upper()}"

@@ -3,13 +3,15 @@ facade that resets faults and receivers. Fixtures, options and hooks only; the e
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from harness import envvars, report, reporting
+from harness import envvars, report, reporting, session
 from harness.events import Events
+from harness.external import ExternalStack, load_target
 from harness.facade import Obsdrill
 from harness.runtime import Runtime, ensure_runtime
 from harness.settings import DEFAULT_TIME_FACTOR, IMAGE_POLICIES, STACK_MODES, Settings
@@ -33,6 +35,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="auto: upstream if pullable else local build; upstream; local")
     group.addoption("--obsdrill-stack", choices=STACK_MODES, default=None,
                     help="full: metrics, logs, traces (and Grafana when it has an image); core: metrics and alerts")
+    group.addoption("--obsdrill-external", default=None,
+                    help="--obsdrill-stack=external: YAML file of its URLs (or the OBSDRILL_EXTERNAL* variables)")
+    group.addoption("--obsdrill-reuse", default=None, metavar="RUN_ID",
+                    help="run on the stack `obsdrill up` started (its run id, or latest); nothing started")
     group.addoption("--obsdrill-scenario", action="append", default=[],
                     help="scenario name(s) for the built-in suite (default: all)")
 
@@ -61,9 +67,17 @@ def obsdrill_runtime(obsdrill_settings: Settings) -> Runtime:
 
 
 @pytest.fixture(scope="session")
-def obsdrill_stack(pytestconfig: pytest.Config, obsdrill_settings: Settings,
-                   obsdrill_runtime: Runtime) -> Iterator[Stack]:
-    stack = Stack(obsdrill_settings, obsdrill_runtime)
+def obsdrill_stack(request: pytest.FixtureRequest, pytestconfig: pytest.Config,
+                   obsdrill_settings: Settings) -> Iterator[Stack | ExternalStack]:
+    """The harness's own stack, or (``--stack external``) the one the URLs address: nothing started."""
+    stack: Stack | ExternalStack
+    reuse = pytestconfig.getoption("--obsdrill-reuse") or os.environ.get(envvars.REUSE)
+    if reuse:
+        stack = session.reused(obsdrill_settings, reuse)
+    elif obsdrill_settings.stack_mode == "external":
+        stack = ExternalStack(obsdrill_settings, load_target(pytestconfig.getoption("--obsdrill-external")))
+    else:
+        stack = Stack(obsdrill_settings, request.getfixturevalue("obsdrill_runtime"))
     try:
         stack.start()
         results = pytestconfig.getoption("allure_report_dir", default=None)
@@ -75,13 +89,13 @@ def obsdrill_stack(pytestconfig: pytest.Config, obsdrill_settings: Settings,
 
 
 @pytest.fixture(scope="session")
-def obsdrill_events(obsdrill_stack: Stack) -> Events:
+def obsdrill_events(obsdrill_stack: Stack | ExternalStack) -> Events:
     """The run's event registry: console, Allure, and result.json in the run's dir (reports/runs/<run id>/)."""
     return reporting.standard(result_file=obsdrill_stack.run_dir / "result.json")
 
 
 @pytest.fixture
-def obsdrill(obsdrill_stack: Stack, obsdrill_events: Events) -> Iterator[Obsdrill]:
+def obsdrill(obsdrill_stack: Stack | ExternalStack, obsdrill_events: Events) -> Iterator[Obsdrill]:
     facade = Obsdrill(obsdrill_stack, obsdrill_events)
     facade.reset()
     yield facade

@@ -14,7 +14,8 @@ from harness.errors import ConfigError
 IMAGE_POLICIES = ("auto", "upstream", "local")
 # full: every pillar (metrics, logs in Elasticsearch, traces in Jaeger, Grafana when it has an image);
 # core: metrics and alerting only (Prometheus, Alertmanager, node_exporter, services, GPU simulator, sink).
-STACK_MODES = ("full", "core")
+# external: a stack someone else runs, addressed by URL; nothing is started (harness/external.py).
+STACK_MODES = ("full", "core", "external")
 # The images each stack mode runs (harness/topology.py); each one's image can be overridden.
 CORE_IMAGES = ("prometheus", "alertmanager", "node-exporter", "services")
 FULL_IMAGES = (*CORE_IMAGES, "elasticsearch", "otelcol", "jaeger", "grafana")

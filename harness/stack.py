@@ -230,6 +230,9 @@ class Stack:
                 self.heal(name)
         self.sink.clear()
 
+    def cannot(self, faults: list[tuple[str, str]]) -> list[str]:
+        return []  # every fault kind runs on a stack the harness started (crashed services are restarted)
+
     def rendered(self) -> RenderedConfig:
         if self.config is None:
             raise StackError("the stack is not started")

@@ -45,28 +45,29 @@ def _queries(scenario: Scenario) -> list[tuple[str, MetricCheck]]:
 
 
 def _fault_problems(scenario: Scenario) -> list[str]:
+    return [problem for i, f in enumerate(scenario.method)
+            for problem in fault_problems(f.service, f.fault, f.spec, f"method[{i}]")]
+
+
+def fault_problems(service: str, fault: str, spec: Mapping[str, object], where: str) -> list[str]:
+    """What is wrong with injecting ``fault`` with ``spec`` into ``service`` (a scenario's method[i], or
+    ``obsdrill fault``): an unknown service or fault, parameters it does not take or values out of range."""
+    offered = SERVICE_FAULTS.get(service)
+    if offered is None:
+        return [f"{where}.service: {service!r} is not a service of the platform ({', '.join(SERVICE_FAULTS)})"]
+    if fault not in offered:
+        return [f"{where}.fault: {fault!r} is not offered by {service} (it offers {', '.join(offered)})"]
     out = []
-    for i, fault in enumerate(scenario.method):
-        where = f"method[{i}]"
-        offered = SERVICE_FAULTS.get(fault.service)
-        if offered is None:
-            out.append(f"{where}.service: {fault.service!r} is not a service of the platform "
-                       f"({', '.join(SERVICE_FAULTS)})")
-            continue
-        if fault.fault not in offered:
-            out.append(f"{where}.fault: {fault.fault!r} is not offered by {fault.service} "
-                       f"(it offers {', '.join(offered)})")
-            continue
-        unknown = sorted(set(fault.spec) - set(FAULT_PARAMS[fault.fault]))
-        if unknown:
-            out.append(f"{where}.with: {', '.join(unknown)} not a parameter of {fault.fault} "
-                       f"({', '.join(FAULT_PARAMS[fault.fault]) or 'none'})")
-        else:
-            out += fault_param_problems(fault.fault, fault.spec, f"{where}.with")
-        target = fault.spec.get("target")
-        if fault.fault == "downstream_unavailable" and target not in DOWNSTREAMS.get(fault.service, ()):
-            out.append(f"{where}.with.target: {target!r} is not a downstream of {fault.service} "
-                       f"({', '.join(DOWNSTREAMS.get(fault.service, ()))})")
+    unknown = sorted(set(spec) - set(FAULT_PARAMS[fault]))
+    if unknown:
+        out.append(f"{where}.with: {', '.join(unknown)} not a parameter of {fault} "
+                   f"({', '.join(FAULT_PARAMS[fault]) or 'none'})")
+    else:
+        out += fault_param_problems(fault, spec, f"{where}.with")
+    target = spec.get("target")
+    if fault == "downstream_unavailable" and target not in DOWNSTREAMS.get(service, ()):
+        out.append(f"{where}.with.target: {target!r} is not a downstream of {service} "
+                   f"({', '.join(DOWNSTREAMS.get(service, ()))})")
     return out
 
 

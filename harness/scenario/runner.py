@@ -40,14 +40,15 @@ class ScenarioRunner:
         """Components the scenario needs that this stack does not run (each with where it is needed)."""
         needs = [(f"method[{i}].service", f.service) for i, f in enumerate(scenario.method)]
         needs += [("load.target", scenario.load.target)] if scenario.load else []
-        return [f"{where}: this stack does not run {name!r}" for where, name in needs if not self.stack.has(name)]
+        absent = [f"{where}: this stack does not run {name!r}" for where, name in needs if not self.stack.has(name)]
+        return absent + self.stack.cannot([(f"method[{i}]", f.fault) for i, f in enumerate(scenario.method)])
 
     def fitted(self, scenario: Scenario) -> Scenario:
         """The scenario without the log/trace expectations this stack cannot check (a core stack runs no
         Elasticsearch or Jaeger); what is left out is said in the output and attached to the report."""
-        dropped = {"logs": "elasticsearch", "traces": "jaeger"}
+        dropped = {"logs": "elasticsearch", "traces": "jaeger", "notifications": "sink"}
         left_out = {key: name for key, name in dropped.items()
-                    if getattr(scenario.expect, key) is not None and not self.stack.has(name)}
+                    if getattr(scenario.expect, key) not in (None, ()) and not self.stack.has(name)}
         if not left_out:
             return scenario
         note = "; ".join(f"expect.{key} not checked: this stack runs no {name} ({self.stack.settings.stack_mode} "
@@ -59,6 +60,8 @@ class ScenarioRunner:
             expect = dataclasses.replace(expect, logs=None)
         if "traces" in left_out:
             expect = dataclasses.replace(expect, traces=None)
+        if "notifications" in left_out:  # --stack external without a harness sink: routing is still judged
+            expect = dataclasses.replace(expect, notifications=())
         return dataclasses.replace(scenario, expect=expect)
 
     def check(self, scenario: Scenario) -> None:

@@ -67,7 +67,7 @@ class Stack:
         self.settings = Settings.from_env(env={}).validated(slack_seconds=1.0)
         self.config = render(load_source(project_root() / "stack"), 0.1, tmp)
         self.calls: list[str] = []
-        self.components = {"gateway", "backend", "payments", "prometheus"}
+        self.components = {"gateway", "backend", "payments", "prometheus", "sink"}
         self.alert_follows = True
 
     def has(self, component: str) -> bool:
@@ -88,6 +88,9 @@ class Stack:
 
     def rendered(self) -> RenderedConfig:
         return self.config
+
+    def cannot(self, faults: list[tuple[str, str]]) -> list[str]:
+        return []
 
 
 @pytest.fixture
