@@ -120,6 +120,7 @@ class ExternalStack:
         self.run_dir = settings.reports_dir / "runs" / self.run_id
         self.config: RenderedConfig | None = None
         self._clients: dict[str, Any] = {}
+        self.containers: dict[str, Any] = {}  # none of its own to exec into (a reused up-stack has them)
 
     def start(self) -> ExternalStack:
         """Check every URL answers and read the deployed config; starts nothing."""

@@ -122,11 +122,12 @@ class ReusedStack(ExternalStack):
 
     def __init__(self, settings: Settings, state: UpState, containers: dict[str, Any],
                  log: Callable[[str], None] = print, ready_timeout: float = 120.0) -> None:
-        self.state, self.containers, self.ready_timeout = state, containers, ready_timeout
+        self.state, self.ready_timeout = state, ready_timeout
         urls = {c: host_url(containers[c], state.ports[c]) for c in containers if c in state.ports}
         services = {s: urls[s] for s in (*SERVICES, GPU_SIM) if s in urls}
         target = ExternalTarget({c: u for c, u in urls.items() if c not in services}, services)
         super().__init__(settings.validated(time_factor=state.time_factor, stack_mode=state.stack_mode), target, log)
+        self.containers = containers
 
     def start(self) -> ReusedStack:
         super().start()

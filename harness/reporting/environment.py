@@ -80,6 +80,8 @@ def _getters(stack: VersionedStack) -> dict[str, tuple[Callable[[], str], str]]:
         "elasticsearch": (lambda: stack.elasticsearch.version(), "GET / version.number"),
     }
     for name, args in BINARY_ARGS.items():
+        if name not in stack.containers:  # an external stack: no container whose binary could be asked
+            continue
         getters[name] = (lambda n=name, a=args: binary_version(stack.containers[n], a),  # type: ignore[misc]
                          f"the running binary: {' '.join(args)} (no version endpoint)")
     return getters
