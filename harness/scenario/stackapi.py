@@ -5,15 +5,22 @@ from __future__ import annotations
 
 from typing import Protocol
 
+import docker
+
 from harness.clients import AlertmanagerClient, PromClient, ServiceClient, SinkClient
 from harness.clients.elasticsearch import EsClient
 from harness.clients.jaeger import JaegerClient
+from harness.config import SourceConfig
+from harness.images.resolve import ImageChoice
 from harness.render import RenderedConfig
 from harness.settings import Settings
 
 
 class StackApi(Protocol):
     settings: Settings
+    source: SourceConfig  # the unscaled config under test (the equivalence certificate's reference)
+    client: docker.DockerClient
+    images: dict[str, ImageChoice]
 
     @property
     def prometheus(self) -> PromClient: ...

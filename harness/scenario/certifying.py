@@ -1,0 +1,62 @@
+"""The equivalence certificate of one scenario (harness/certify): after recovery, its expected alerts over
+its window, the compressed run's timeline against promtool's on the unscaled config under test
+(``stack.source``). Reported per alert (AlertCertified); a mismatch fails the scenario with both timelines.
+Skipped, with the reason said, at time factor 1.0 (nothing is compressed) or when no promtool can run."""
+
+from __future__ import annotations
+
+import time
+
+from harness.certify import promtool
+from harness.certify.certificate import Certificate, certify_run
+from harness.errors import ExpectationFailed
+from harness.events import AlertCertified, Events
+from harness.scenario.model import Scenario
+from harness.scenario.stackapi import StackApi
+
+PROMTOOL_FROM = "prometheus"  # the image promtool runs from: the stack's own Prometheus (same rule engine)
+
+
+def runner(stack: StackApi) -> tuple[promtool.Runner | None, str]:
+    """promtool from the stack's Prometheus image, else one on PATH; (None, why) when there is neither."""
+    choice = stack.images.get(PROMTOOL_FROM)
+    if choice is not None and choice.available:
+        return promtool.ContainerPromtool(stack.client, choice.image), ""
+    host = promtool.host_promtool()
+    return (host, "") if host is not None else (None, "no Prometheus image and no promtool on PATH")
+
+
+def skip_reason(stack: StackApi, scenario: Scenario) -> str:
+    factor = stack.rendered().timing.factor
+    if factor >= 1.0:
+        return f"time factor {factor:g}: the run is real time, nothing to certify"
+    if not scenario.alerts:
+        return "the scenario expects no alert"
+    return ""
+
+
+class CertifyPhase:
+    def __init__(self, stack: StackApi, events: Events) -> None:
+        self.stack, self.events = stack, events
+
+    def run(self, scenario: Scenario, start: float) -> Certificate | None:
+        """Certify ``scenario``'s expected alerts over [start, now] (wall-clock unix seconds)."""
+        names = list(dict.fromkeys(e.name for e in scenario.alerts))
+        why = skip_reason(self.stack, scenario)
+        tool, missing = runner(self.stack)
+        if why or tool is None:
+            for name in names or ["(none)"]:
+                self.events.emit(AlertCertified(name, None, f"skipped: {why or missing}", 0.0))
+            return None
+        factor = self.stack.rendered().timing.factor
+        with self.events.phase(f"certificate: {', '.join(names)} against promtool on the unscaled rules"):
+            began = time.monotonic()
+            cert = certify_run(self.stack.prometheus.url, self.stack.source, start, time.time(), factor, names, tool)
+            seconds = time.monotonic() - began
+            self.events.attach("equivalence certificate", cert.describe())
+            for alert in cert.alerts:
+                self.events.emit(AlertCertified(alert.alert, alert.holds, alert.describe(), seconds))
+        if not cert.holds:
+            raise ExpectationFailed(f"the equivalence certificate fails: the compressed run's alert timeline is "
+                                    f"not what the unscaled rules give on the same samples\n{cert.describe()}")
+        return cert
