@@ -139,16 +139,23 @@ def host_locks(scenario: Scenario) -> list[tuple[str, bool]]:
     return [(r, r in mine) for r in HOST_RESOURCES]
 
 
+TURNSTILE = "turnstile.lock"
+
+
 @contextmanager
 def holding(scenario: Scenario, lock_dir: Path) -> Iterator[float]:
     """Hold the scenario's host locks (flock, in a fixed order: no deadlock) for the block; yields the
-    seconds waited for them. Released when the process dies, so a killed run never blocks the next."""
+    seconds waited for them. Released when the process dies, so a killed run never blocks the next.
+    Writers first: every taker passes a turnstile, held while it waits for its locks, so a host-wide
+    scenario waits only for the scenarios already running, not for a stream of new ones."""
     lock_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     with ExitStack() as held:
-        for resource, exclusive in host_locks(scenario):
-            handle = held.enter_context((lock_dir / f"{resource}.lock").open("a"))
-            fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        with (lock_dir / TURNSTILE).open("a") as turnstile:
+            fcntl.flock(turnstile, fcntl.LOCK_EX)
+            for resource, exclusive in host_locks(scenario):
+                handle = held.enter_context((lock_dir / f"{resource}.lock").open("a"))
+                fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
         yield time.monotonic() - started
 
 

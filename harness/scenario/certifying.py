@@ -48,10 +48,17 @@ class CertifyPhase:
             for name in names or ["(none)"]:
                 self.events.emit(AlertCertified(name, None, f"skipped: {why or missing}", 0.0))
             return None
-        factor = self.stack.rendered().timing.factor
-        with self.events.phase(f"certificate: {', '.join(names)} against promtool on the unscaled rules"):
+        timing = self.stack.rendered().timing
+        # the window closes one evaluation and two scrapes after recovery: a resolution at its very end is
+        # otherwise seen by one side only (the stored ALERTS series has not gone stale yet, or promtool's
+        # resampled input has no sample after the drop)
+        tail = timing.evaluation_interval + 2 * timing.scrape_interval
+        with self.events.phase(f"certificate: {', '.join(names)} against promtool on the unscaled rules "
+                               f"(window closes {tail:.1f}s after recovery)"):
+            time.sleep(tail)
             began = time.monotonic()
-            cert = certify_run(self.stack.prometheus.url, self.stack.source, start, time.time(), factor, names, tool)
+            cert = certify_run(self.stack.prometheus.url, self.stack.source, start, time.time(), timing.factor, names,
+                               tool)
             seconds = time.monotonic() - began
             self.events.attach("equivalence certificate", cert.describe())
             for alert in cert.alerts:

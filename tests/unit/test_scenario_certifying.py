@@ -22,7 +22,7 @@ SCENARIO = Scenario(name="s", path=Path("s.yaml"), method=(),
 
 
 def _stack(factor: float, image: bool = True) -> Any:
-    rendered = SimpleNamespace(timing=SimpleNamespace(factor=factor))
+    rendered = SimpleNamespace(timing=SimpleNamespace(factor=factor, evaluation_interval=0.01, scrape_interval=0.01))
     images = {"prometheus": ImageChoice("prometheus", "prom:test", "local", "")} if image else {}
     return SimpleNamespace(rendered=lambda: rendered, images=images, client=object(), source="SOURCE",
                            prometheus=SimpleNamespace(url="http://prom"))

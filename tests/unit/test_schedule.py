@@ -111,3 +111,25 @@ def test_host_locks_keep_a_host_wide_scenario_alone(tmp_path: Path) -> None:
     first.join()
     second.join()
     assert log == ["+other", "-other", "+cpu", "-cpu"]
+
+
+def test_a_host_wide_scenario_is_not_starved_by_a_stream_of_others(tmp_path: Path) -> None:
+    cpu = scenario("cpu", ("cpu_burn", "backend"))
+    log: list[str] = []
+
+    def run(s: Scenario, hold: float) -> None:
+        with schedule.holding(s, tmp_path):
+            log.append(s.name)
+            time.sleep(hold)
+
+    threads = [threading.Thread(target=run, args=(scenario("a"), 0.3))]
+    threads[0].start()
+    time.sleep(0.05)
+    threads.append(threading.Thread(target=run, args=(cpu, 0.0)))
+    threads[1].start()
+    time.sleep(0.05)
+    threads.append(threading.Thread(target=run, args=(scenario("b"), 0.0)))  # came after cpu: runs after it
+    threads[2].start()
+    for t in threads:
+        t.join()
+    assert log == ["a", "cpu", "b"]
