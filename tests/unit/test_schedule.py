@@ -133,3 +133,13 @@ def test_a_host_wide_scenario_is_not_starved_by_a_stream_of_others(tmp_path: Pat
     for t in threads:
         t.join()
     assert log == ["a", "cpu", "b"]
+
+
+def test_run_with_several_stacks_hands_pytest_one_worker_per_stack() -> None:
+    from harness import cliout
+    from harness.cli import parse_args
+
+    settings = cliout.Settings.from_env()
+    assert "-n" not in cliout.pytest_args(settings, parse_args(["run"]), Path("/r"))
+    out = cliout.pytest_args(settings, parse_args(["run", "--stacks", "3"]), Path("/r"))
+    assert out[out.index("-n"):out.index("-n") + 4] == ["-n", "3", "--dist", "load"]
