@@ -11,10 +11,11 @@ reports/bench/ and printed as a table. Not a test: nothing here passes or fails 
                                                                     start to all-ready, peak memory while idle
   .venv/bin/python bench/benchmark.py service [--seconds 10] [--threads 8] [--path /api/status]
                                                                     requests/s one service (backend) sustains
-  .venv/bin/python bench/benchmark.py suite [--results reports/allure-results]
-                                                                    per scenario and alert of the last suite run:
-                                                                    observed fire/resolve time vs the computed bound,
-                                                                    and the bounds the config gives at real time
+  .venv/bin/python bench/benchmark.py suite [--stacks 3] [--time-factor F] [-- obsdrill run args]
+                                                                    the built-in suite sequentially, then on N
+                                                                    stacks: both wall times and their ratio, CPU
+                                                                    and memory peaks, per alert the notification
+                                                                    time vs the physical limit (bench/suite_bench.py)
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ import json
 import sys
 import threading
 import time
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -125,66 +125,6 @@ def bench_service(settings: Settings, seconds: float, threads: int, path: str) -
     return row
 
 
-def _attachments(node: dict[str, Any]) -> Any:
-    yield from node.get("attachments", [])
-    for step in node.get("steps", []):
-        yield from _attachments(step)
-
-
-def _real_time_bounds(settings: Settings) -> dict[str, tuple[float, float]]:
-    import tempfile
-
-    from harness import bounds
-    from harness.config import load_source
-    from harness.render import render
-
-    with tempfile.TemporaryDirectory() as tmp:
-        config = render(load_source(settings.config_dir), 1.0, Path(tmp))
-    return {r.name: (bounds.fire_bound(r, config.timing, settings.slack_seconds).seconds,
-                     bounds.resolve_bound(r, config.timing, settings.slack_seconds).seconds) for r in config.rules}
-
-
-def _resolved_of(fired: dict[str, Any], resolved: dict[str, dict[str, float]]) -> dict[str, float]:
-    """The recovery entry (keyed ``Name{k=v,...}`` by the expectation's labels) matching a fired alert."""
-    labels = {k: str(v) for k, v in fired.get("labels", {}).items()}
-    for key, value in resolved.items():
-        name, _, inner = key.partition("{")
-        pairs = dict(p.split("=", 1) for p in inner.rstrip("}").split(",") if "=" in p)
-        if name == fired["alert"] and all(labels.get(k) == v for k, v in pairs.items()):
-            return value
-    return {}
-
-
-def bench_suite(settings: Settings, results: Path) -> dict[str, Any]:
-    real = _real_time_bounds(settings)
-    rows, wall = [], 0.0
-    for path in sorted(results.glob("*-result.json")):
-        doc = json.loads(path.read_text())
-        if not str(doc.get("fullName", "")).endswith("test_scenarios#test_scenario"):
-            continue  # only the built-in suite (a `make test` run also holds the mutation tests' runs)
-        wall += (doc.get("stop", 0) - doc.get("start", 0)) / 1000
-        for attachment in _attachments(doc):
-            if attachment["name"] != "timings and bounds":
-                continue
-            summary = json.loads((results / attachment["source"]).read_text())
-            for fired in summary["fired"]:
-                resolved = _resolved_of(fired, summary["resolved"])
-                rows.append({"scenario": summary["scenario"], "status": doc["status"], "alert": fired["alert"],
-                             "labels": fired.get("labels", {}), "notified_after_s": fired["notified_after_s"],
-                             "fire_bound_s": fired["bound_s"], "resolved_after_s": resolved.get("after_s"),
-                             "resolve_bound_s": resolved.get("bound_s"),
-                             "real_time_fire_bound_s": real[fired["alert"]][0],
-                             "real_time_resolve_bound_s": real[fired["alert"]][1]})
-    for row in rows:
-        service = row["labels"].get("service", "")
-        alert = row["alert"] + ("/" + service if service else "")
-        print(f"{row['scenario']:26} {alert:34} fired {row['notified_after_s']:6.1f}s / bound "
-              f"{row['fire_bound_s']:6.1f}s; resolved {row['resolved_after_s']}s / {row['resolve_bound_s']}s; "
-              f"real-time bounds {row['real_time_fire_bound_s']:.0f}s / {row['real_time_resolve_bound_s']:.0f}s")
-    print(f"suite wall time (sum of test durations): {wall:.0f}s")
-    return {"wall_s": round(wall, 1), "alerts": rows}
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/benchmark.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -197,9 +137,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--path", default="/api/status")
-    parser.add_argument("--results", type=Path, default=None, help="Allure results of a suite run")
-    args = parser.parse_args(argv)
-    settings = Settings.from_env(stack_mode=args.stack)
+    parser.add_argument("--stacks", type=int, default=3, help="suite: stacks of the concurrent run")
+    parser.add_argument("--time-factor", type=float, default=None, help="suite: time factor of both runs")
+    argv = sys.argv[1:] if argv is None else argv
+    cut = argv.index("--") if "--" in argv else len(argv)
+    args = parser.parse_args(argv[:cut])
+    settings = Settings.from_env(stack_mode=args.stack, **({} if args.time_factor is None else
+                                                           {"time_factor": args.time_factor}))
     if args.what == "images":
         result: Any = bench_images(settings, args.names, args.rebuild)
     elif args.what == "stack":
@@ -207,7 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     elif args.what == "service":
         result = bench_service(settings, args.seconds, args.threads, args.path)
     else:
-        result = bench_suite(settings, args.results or settings.reports_dir / "allure-results")
+        from suite_bench import bench_suite
+
+        result = bench_suite(settings, args.stacks, argv[cut + 1:])
     out = settings.reports_dir / "bench" / f"{args.what}-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, default=str))

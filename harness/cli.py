@@ -237,6 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--history", metavar="DIR", help=HISTORY_HELP + " (implies --report)")
     run.add_argument("--junitxml", help="write a JUnit XML report to this path (pytest --junitxml)")
     run.add_argument("-k", dest="keyword", help="only tests matching this pytest -k expression")
+    run.add_argument("--stacks", type=int, default=1, metavar="N",
+                     help="run scenarios that share nothing at the same time on N stacks (host-wide ones alone)")
     run.add_argument("-x", "--exitfirst", action="store_true", help="stop at the first failure")
     run.add_argument("--lf", "--last-failed", dest="last_failed", action="store_true",
                      help="rerun only the tests that failed last time")

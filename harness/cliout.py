@@ -65,6 +65,8 @@ def pytest_args(settings: Settings, args: argparse.Namespace, results: Path) -> 
         out.append(f"--junitxml={Path(args.junitxml).resolve()}")
     if args.keyword:
         out += ["-k", args.keyword]
+    if getattr(args, "stacks", 1) > 1:  # several stacks, one per pytest-xdist worker (harness/schedule.py)
+        out += ["-n", str(args.stacks), "--dist", "load"]
     if args.exitfirst:
         out.append("-x")
     if args.last_failed:

@@ -166,6 +166,17 @@ class AlertTimeline(Event):
     deadlines: tuple[tuple[str, float], ...] = ()
 
 
+@dataclass(frozen=True)
+class AlertCertified(Event):
+    """The equivalence certificate of one expected alert (harness/scenario/certifying.py): ``holds`` None when
+    it was skipped (``detail`` says why); ``seconds``: what the promtool run took (the whole certificate)."""
+
+    alert: str
+    holds: bool | None
+    detail: str
+    seconds: float
+
+
 E = TypeVar("E", bound=Event)
 Handler = Callable[[Any], None]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from harness.events import (
+    AlertCertified,
     AlertFired,
     AlertResolved,
     BoundComputed,
@@ -36,6 +37,10 @@ def line(event: Event) -> str | None:
                 f"(bound {event.bound.explain()})")
     if isinstance(event, AlertResolved):
         return f"{DETAIL}{event.alert} resolved after {event.after:.1f}s (bound {event.bound.explain()})"
+    if isinstance(event, AlertCertified):
+        verdict = {None: "certificate skipped", True: "certificate holds", False: "certificate FAILS"}[event.holds]
+        cost = f" (promtool {event.seconds:.1f}s)" if event.holds is not None else f": {event.detail}"
+        return f"{DETAIL}{event.alert}: {verdict}{cost}"
     return None
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from harness.bounds import Bound
 from harness.events import (
+    AlertCertified,
     AlertFired,
     AlertResolved,
     BoundComputed,
@@ -41,7 +42,7 @@ class ResultFile:
 
     def subscribe(self, events: Events) -> None:
         events.subscribe(self.handle, ScenarioStarted, ScenarioFinished, BoundComputed, AlertFired, AlertResolved,
-                         FaultInjected, FaultCleared)
+                         FaultInjected, FaultCleared, AlertCertified)
 
     def _alert(self, name: str) -> dict[str, Any]:
         alerts: dict[str, dict[str, Any]] = self.scenarios[-1]["alerts"]
@@ -61,7 +62,8 @@ class ResultFile:
         with self._lock:
             if isinstance(event, ScenarioStarted):
                 self.scenarios.append({"scenario": event.scenario, "time_factor": event.time_factor,
-                                       "passed": None, "failure": "", "seconds": None, "alerts": {}, "faults": []})
+                                       "passed": None, "failure": "", "seconds": None, "alerts": {}, "faults": [],
+                                       "certificate": {}})
             elif not self.scenarios:
                 return
             elif isinstance(event, ScenarioFinished):
@@ -83,6 +85,9 @@ class ResultFile:
             self._fault(event)[key] = event.at_s
         elif isinstance(event, FaultCleared):
             self._fault(event).update(cleared_at_s=event.at_s, cleared_by=event.action)
+        elif isinstance(event, AlertCertified):
+            self.scenarios[-1]["certificate"][event.alert] = {"holds": event.holds, "detail": event.detail,
+                                                               "promtool_s": round(event.seconds, 1)}
 
     def content(self) -> dict[str, Any]:
         return {"started": self.started, "scenarios": self.scenarios}

@@ -111,6 +111,7 @@ def build(doc: dict[str, Any], path: Path) -> Scenario:
                                  steady.get("no_alerts", True)),
         rollback=Rollback(tuple(doc.get("rollback", {}).get("heal", []))),
         background_alerts=tuple(doc.get("background_alerts", [])),
+        resources=tuple(doc.get("resources", [])),
         recovery=Recovery(recovery.get("alerts_resolved", True), recovery.get("resolved_notification", True),
                           seconds(recovery.get("within"), "recovery.within"),
                           _queries(recovery.get("metrics"), "recovery.metrics")),

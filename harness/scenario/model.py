@@ -94,6 +94,7 @@ class Scenario:
     rollback: Rollback = Rollback()
     recovery: Recovery = Recovery()
     background_alerts: tuple[str, ...] = ()  # always on (besides the config's): out of settle/no_other_alerts
+    resources: tuple[str, ...] = ()  # shared resources it holds (harness/schedule.py); () = derived from method
 
     @property
     def alerts(self) -> tuple[AlertExpectation, ...]:

@@ -17,6 +17,7 @@ from harness.errors import ConfigError, ExpectationFailed
 from harness.events import AlertResolved, Events, Parameter, ScenarioFinished, ScenarioStarted
 from harness.load import LoadRun
 from harness.routing import Routing
+from harness.scenario.certifying import CertifyPhase
 from harness.scenario.check import scenario_problems
 from harness.scenario.classify import describe
 from harness.scenario.expect import ExpectPhase
@@ -111,6 +112,7 @@ class ScenarioRunner:
             finally:
                 self._rollback(scenario, schedule, result, watch)
             self._recover(scenario, watch, result)
+            CertifyPhase(self.stack, self.events).run(scenario, since_wall)
             self._heartbeats(routing, background, since_wall)
         except ExpectationFailed as exc:
             self.events.attach("failure with near misses", str(exc))

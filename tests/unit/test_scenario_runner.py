@@ -65,7 +65,10 @@ class Stack:
         self.prometheus, self.sink = PromClient(prom_url), SinkClient(sink_url)
         self.alertmanager = AlertmanagerClient("http://127.0.0.1:9")  # no container: routing unknown
         self.settings = Settings.from_env(env={}).validated(slack_seconds=1.0)
-        self.config = render(load_source(project_root() / "stack"), 0.1, tmp)
+        self.source = load_source(project_root() / "stack")
+        self.config = render(self.source, 0.1, tmp)
+        self.client: Any = None
+        self.images: dict[str, Any] = {}  # no Prometheus image: the certificate is skipped, and says so
         self.calls: list[str] = []
         self.components = {"gateway", "backend", "payments", "prometheus", "sink"}
         self.alert_follows = True
