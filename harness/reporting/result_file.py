@@ -19,6 +19,7 @@ from harness.events import (
     Events,
     FaultCleared,
     FaultInjected,
+    Reconciled,
     ScenarioFinished,
     ScenarioStarted,
 )
@@ -41,7 +42,7 @@ class ResultFile:
 
     def subscribe(self, events: Events) -> None:
         events.subscribe(self.handle, ScenarioStarted, ScenarioFinished, BoundComputed, AlertFired, AlertResolved,
-                         FaultInjected, FaultCleared)
+                         FaultInjected, FaultCleared, Reconciled)
 
     def _alert(self, name: str) -> dict[str, Any]:
         alerts: dict[str, dict[str, Any]] = self.scenarios[-1]["alerts"]
@@ -83,6 +84,8 @@ class ResultFile:
             self._fault(event)[key] = event.at_s
         elif isinstance(event, FaultCleared):
             self._fault(event).update(cleared_at_s=event.at_s, cleared_by=event.action)
+        elif isinstance(event, Reconciled):
+            self.scenarios[-1]["reconciliation"] = event.table
 
     def content(self) -> dict[str, Any]:
         return {"started": self.started, "scenarios": self.scenarios}
