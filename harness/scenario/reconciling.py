@@ -7,12 +7,14 @@ stack runs no Elasticsearch or Jaeger, so there it reconciles the metrics only, 
 
 from __future__ import annotations
 
+from typing import Any
+
 from harness import bounds
 from harness.assertions.pillars import Window, elasticsearch_count, jaeger_count, prometheus_count
 from harness.assertions.reconcile import Source, assert_reconciled, reconcile
 from harness.errors import ConfigError
 from harness.events import Events, Reconciled
-from harness.load import LoadRun
+from harness.load import LoadRun, MadeRequest
 from harness.scenario.model import Scenario
 from harness.scenario.result import ScenarioResult
 from harness.scenario.stackapi import StackApi
@@ -23,6 +25,15 @@ def enabled(scenario: Scenario) -> bool:
     if wanted and scenario.load is None:
         raise ConfigError(f"{scenario.path}: expect.reconcile: true needs a `load:` (nothing to reconcile)")
     return scenario.load is not None if wanted is None else wanted
+
+
+def request_rate(made: list[MadeRequest], users: int, workers: int) -> dict[str, Any]:
+    """The load's aggregate request rate, first request to last answer."""
+    span = made[-1].at - made[0].at if len(made) > 1 else 0.0
+    rps = round((len(made) - 1) / span, 1) if span > 0 else 0.0
+    procs = f"{workers} Locust worker(s)" if workers else "1 Locust process"
+    return {"users": users, "workers": workers, "requests": len(made), "seconds": round(span, 1), "rps": rps,
+            "describe": f"load: {len(made)} requests in {span:.1f}s = {rps:g}/s, {users} users on {procs}"}
 
 
 def _sources(stack: StackApi, load: LoadRun, window: Window, events: Events) -> list[Source]:
@@ -51,8 +62,10 @@ def reconcile_load(stack: StackApi, scenario: Scenario, load: LoadRun | None, re
     with events.phase(f"reconcile: the load's requests to {target} = every pillar's count, per journey and "
                       f"status, within {bound.seconds:.1f}s"):
         window = Window(target, load.started_at, load.pause())
-        counted = reconcile(load.requests(), _sources(stack, load, window, events), bound)
-        events.attach("reconciliation", counted.text())
-        events.emit(Reconciled(counted.as_dict()))
+        made = load.requests()
+        counted = reconcile(made, _sources(stack, load, window, events), bound)
+        rate = request_rate(made, load.profile.users, load.profile.workers)
+        events.attach("reconciliation", f"{rate['describe']}\n{counted.text()}")
+        events.emit(Reconciled({"load": rate, **counted.as_dict()}))
         assert_reconciled(counted)
         load.resume()

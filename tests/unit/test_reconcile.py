@@ -4,20 +4,26 @@ ratio under 1), polling until the pipelines settle, and a failure naming the pil
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from harness import bounds, reporting
 from harness.assertions import pillars
 from harness.assertions.pillars import Window, elasticsearch_count, jaeger_count, prometheus_count, series_increase
 from harness.assertions.reconcile import Count, assert_reconciled, binomial_bound, reconcile, table
 from harness.bounds import Bound
 from harness.clients.jaeger import Span, Trace
 from harness.errors import ConfigError, ExpectationFailed
+from harness.events import Events, Message, ScenarioFinished, ScenarioStarted
 from harness.load import LoadProfile, MadeRequest
+from harness.render import Timing
 from harness.scenario.model import Expect, Scenario
-from harness.scenario.reconciling import enabled
+from harness.scenario.reconciling import enabled, reconcile_load
+from harness.scenario.result import ScenarioResult
 
 WINDOW = Window("gateway", start=1000.0, end=1100.0)
 STATUS, JOBS, LOGIN = ("GET", "/api/status", 200), ("GET", "/api/jobs", 200), ("POST", "/api/auth/login", 200)
@@ -190,3 +196,70 @@ def test_reconciliation_is_on_for_load_scenarios_unless_turned_off() -> None:
     assert not enabled(scenario(True, False))
     with pytest.raises(ConfigError, match=r"s\.yaml: expect\.reconcile: true needs a `load:`"):
         enabled(scenario(False, True))
+
+
+class FakeLoad:
+    """A paused load of the three journeys' requests (as harness.load.LoadRun hands them out)."""
+
+    def __init__(self) -> None:
+        self.profile = LoadProfile(users=4, workers=2)
+        self.started_at = 1000.0
+        self.calls: list[str] = []
+
+    def pause(self) -> float:
+        self.calls.append("pause")
+        return 1100.0
+
+    def resume(self) -> None:
+        self.calls.append("resume")
+
+    def requests(self) -> list[MadeRequest]:
+        return made(STATUS, "browse", 3, at=1010.0) + made(JOBS, "browse", 2, at=1030.0)
+
+
+class CoreStack:
+    """A core stack: Prometheus only; it scraped the gateway before and after the load."""
+
+    def __init__(self, after: float) -> None:
+        self.settings = SimpleNamespace(stack_mode="core", slack_seconds=0.1, trace_sampling=1.0)
+        self.prometheus = FakePrometheus([_series(STATUS, [(990.0, 7.0), (after, 10.0)]),
+                                          _series(JOBS, [(990.0, 0.0), (after, 2.0)])])
+
+    def has(self, name: str) -> bool:
+        return name == "prometheus"
+
+    def rendered(self) -> Any:
+        return SimpleNamespace(timing=Timing(0.1, 1.0, 1.0, 1.0, 1.0, 60.0))
+
+
+def _run(stack: CoreStack, tmp_path: Path) -> tuple[FakeLoad, list[str], Any]:
+    events = reporting.standard(tmp_path / "result.json", Events())
+    said: list[str] = []
+    events.subscribe(lambda e: said.append(e.text), Message)
+    load = FakeLoad()
+    scenario = Scenario("s", Path("s.yaml"), (), Expect(), load=load.profile)
+    events.emit(ScenarioStarted("s", 0.1))
+    try:
+        reconcile_load(stack, scenario, load, ScenarioResult("s", 0.1), events)  # type: ignore[arg-type]
+    finally:
+        events.emit(ScenarioFinished("s", True, "", 1.0))
+    return load, said, json.loads((tmp_path / "result.json").read_text())["scenarios"][0]
+
+
+def test_the_expect_step_pauses_reconciles_reports_and_resumes(tmp_path: Path) -> None:
+    load, said, run = _run(CoreStack(after=1105.0), tmp_path)
+    assert load.calls == ["pause", "resume"]
+    assert any("reconciliation: metrics only, this stack runs no elasticsearch or jaeger (core mode)" in s
+               for s in said)
+    table_json = run["reconciliation"]
+    assert table_json["unaccounted"] == 0 and table_json["pillars"] == ["prometheus"]
+    assert table_json["load"]["requests"] == 5 and table_json["load"]["rps"] == pytest.approx(0.2)
+    assert [(r["route"], r["load"], r["prometheus"]) for r in table_json["rows"]] == [
+        ("/api/jobs", 2, 2), ("/api/status", 3, 3)]
+
+
+def test_the_expect_step_fails_when_prometheus_never_scrapes_after_the_load(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bounds, "PIPELINE_DELAY", 0.0)  # a short bound: 0.5 s export + 1 s scrape + 0.1 s slack
+    with pytest.raises(ExpectationFailed, match="never caught up"):
+        _run(CoreStack(after=1090.0), tmp_path)
