@@ -136,8 +136,11 @@ def reconcile(made: list[MadeRequest], sources: list[Source], bound: Bound, inte
     """Poll the sources until every row balances (the pipelines settled) or ``bound`` passed; the last
     table (``behind``: the pillars that never caught up with the end of the load)."""
     started = time.monotonic()
+    settled: dict[int, Count] = {}  # a pillar that balanced is not asked again
     while True:
-        counts = [c for c in (source() for source in sources) if c is not None]
+        polled = {i: settled.get(i) or source() for i, source in enumerate(sources)}
+        settled |= {i: c for i, c in polled.items() if c is not None and not table(made, [c]).unaccounted}
+        counts = [c for c in polled.values() if c is not None]
         result = table(made, counts)
         waited = time.monotonic() - started
         done = len(counts) == len(sources) and not result.unaccounted
