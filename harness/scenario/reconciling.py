@@ -68,4 +68,6 @@ def reconcile_load(stack: StackApi, scenario: Scenario, load: LoadRun | None, re
         events.attach("reconciliation", f"{rate['describe']}\n{counted.text()}")
         events.emit(Reconciled({"load": rate, **counted.as_dict()}))
         assert_reconciled(counted)
+        events.say(f"reconciled {len(made)} requests ({rate['rps']:g}/s) with {', '.join(counted.pillars)}: "
+                   f"0 unaccounted, after {counted.waited:.1f}s")
         load.resume()
