@@ -177,6 +177,14 @@ class AlertCertified(Event):
     seconds: float
 
 
+@dataclass(frozen=True)
+class Reconciled(Event):
+    """Per journey, method, route and status, the requests the load made and what each pillar counted
+    (harness/assertions/reconcile.py Table.as_dict())."""
+
+    table: dict[str, Any]
+
+
 E = TypeVar("E", bound=Event)
 Handler = Callable[[Any], None]
 

@@ -99,8 +99,12 @@ class JaegerClient:
         return Trace.from_json(data[0]) if data else None
 
     def traces(self, service: str, operation: str | None = None, lookback: str = "1h", limit: int = 20,
-               tags: dict[str, str] | None = None) -> list[Trace]:
+               tags: dict[str, str] | None = None, start: float | None = None,
+               end: float | None = None) -> list[Trace]:
+        """Traces with a span of ``service``; ``start``/``end`` (epoch seconds) bound the spans' start."""
         params: dict[str, Any] = {"service": service, "lookback": lookback, "limit": limit}
+        if start is not None and end is not None:
+            params |= {"start": int(start * 1e6), "end": int(end * 1e6)}
         if operation:
             params["operation"] = operation
         if tags:

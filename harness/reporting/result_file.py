@@ -20,6 +20,7 @@ from harness.events import (
     Events,
     FaultCleared,
     FaultInjected,
+    Reconciled,
     ScenarioFinished,
     ScenarioStarted,
 )
@@ -42,7 +43,7 @@ class ResultFile:
 
     def subscribe(self, events: Events) -> None:
         events.subscribe(self.handle, ScenarioStarted, ScenarioFinished, BoundComputed, AlertFired, AlertResolved,
-                         FaultInjected, FaultCleared, AlertCertified)
+                         FaultInjected, FaultCleared, AlertCertified, Reconciled)
 
     def _alert(self, name: str) -> dict[str, Any]:
         alerts: dict[str, dict[str, Any]] = self.scenarios[-1]["alerts"]
@@ -88,6 +89,8 @@ class ResultFile:
         elif isinstance(event, AlertCertified):
             self.scenarios[-1]["certificate"][event.alert] = {"holds": event.holds, "detail": event.detail,
                                                                "promtool_s": round(event.seconds, 1)}
+        elif isinstance(event, Reconciled):
+            self.scenarios[-1]["reconciliation"] = event.table
 
     def content(self) -> dict[str, Any]:
         return {"started": self.started, "scenarios": self.scenarios}

@@ -77,6 +77,7 @@ def _expect(doc: dict[str, Any]) -> Expect:
     return Expect(
         alerts=tuple(_alert(a, f"expect.alerts[{i}]") for i, a in enumerate(doc.get("alerts", []))),
         not_firing=tuple(doc.get("not_firing", [])), no_other_alerts=doc.get("no_other_alerts", True),
+        reconcile=doc.get("reconcile"),
         observe=_fixed(doc.get("observe"), 0.0, "expect.observe"),
         metrics=_queries(doc.get("metrics"), "expect.metrics"),
         logs=None if logs is None else LogExpectation(
@@ -95,7 +96,8 @@ def _load(doc: dict[str, Any] | None) -> LoadProfile | None:
     wait = doc.get("wait_seconds", [0.2, 0.5])
     journeys = tuple(doc["journeys"].items()) if "journeys" in doc else DEFAULT_JOURNEYS
     return LoadProfile(users=doc.get("users", 5), spawn_rate=doc.get("spawn_rate", 5.0), wait_min=wait[0],
-                       wait_max=wait[1], target=doc.get("target", "gateway"), journeys=journeys)
+                       wait_max=wait[1], target=doc.get("target", "gateway"), journeys=journeys,
+                       workers=doc.get("workers", 0))
 
 
 def build(doc: dict[str, Any], path: Path) -> Scenario:

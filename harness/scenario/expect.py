@@ -17,6 +17,7 @@ from harness.events import AlertFired, Events
 from harness.load import LoadRun, SampledRequest
 from harness.scenario.method import FaultSchedule
 from harness.scenario.model import AlertExpectation, MetricCheck, Scenario
+from harness.scenario.reconciling import reconcile_load
 from harness.scenario.result import ScenarioResult
 from harness.scenario.stackapi import StackApi
 
@@ -66,6 +67,8 @@ class ExpectPhase:
                 self.events.attach(f"payloads of {note.receiver}", [n.body for n in got if n.receiver == note.receiver])
         self.logs_and_traces(scenario)
         self.unexpected(scenario)
+        # --- load (issue 13.1): the load's requests = every pillar's count; pauses and resumes the load ---
+        reconcile_load(self.stack, scenario, self.load, self.result, self.events)
 
     def metric(self, check: MetricCheck, where: str) -> None:
         computed = self.deadlines.metric(check.query, self.delay)

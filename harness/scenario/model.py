@@ -59,6 +59,7 @@ class Expect:
     logs: LogExpectation | None = None
     traces: TraceExpectation | None = None
     notifications: tuple[NotificationExpectation, ...] = ()
+    reconcile: bool | None = None  # the load's requests counted in every pillar; None: yes when there is a load
 
 
 @dataclass(frozen=True)

@@ -118,8 +118,41 @@ def test_a_started_load_used_as_a_context_manager_is_one_worker(gateway: tuple[s
     profile = LoadProfile(users=1, spawn_rate=10, wait_min=0.1, wait_max=0.2, target="gateway",
                           journeys=(("browse", 1),))
     run = LoadRun(profile, url).start()  # as Obsdrill.load() hands it out
-    worker = run._proc
-    assert worker is not None
+    [worker] = run._procs
     with run as same:
-        assert same is run and run._proc is worker  # not a second worker
+        assert same is run and run._procs == [worker]  # not a second worker
     assert worker.poll() is not None  # stopped on exit
+
+
+def _wait_for(predicate: Any, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", [0, 2])
+def test_every_request_is_logged_and_a_pause_leaves_none_in_flight(
+        gateway: tuple[str, list[dict[str, Any]]], workers: int) -> None:
+    """Local and distributed (a master and two Locust workers): the request logs of the processes that run
+    users hold exactly the requests the gateway saw; after pause() no request arrives until resume()."""
+    url, seen = gateway
+    profile = LoadProfile(users=4, spawn_rate=20, wait_min=0.01, wait_max=0.02, target="gateway",
+                          journeys=(("browse", 1), ("register", 1)), workers=workers)
+    with LoadRun(profile, url, sample_size=5) as load:
+        _wait_for(lambda: len(load.requests()) >= 40)
+        paused_at = load.pause()
+        made, arrived = load.requests(), len(seen)
+        time.sleep(1.0)
+        assert len(seen) == arrived and len(load.requests()) == len(made)  # nothing in flight, none new
+        assert all(r.at <= paused_at for r in made)
+        assert {r.journey for r in load.sample()} == {"browse", "register"}  # merged over the workers
+        load.resume()
+        _wait_for(lambda: len(seen) > arrived)
+        assert len(seen) > arrived
+        stats = load.stop()
+    assert sorted(r.correlation_id for r in made) == sorted(s["correlation"] for s in seen[:arrived])
+    assert {(r.journey, r.method, r.route, r.status) for r in made} <= {
+        ("browse", "GET", "/api/status", 200), ("browse", "GET", "/api/jobs", 200),
+        ("register", "POST", "/api/auth/register", 200), ("register", "POST", "/api/auth/login", 200)}
+    assert stats["requests"] >= len(made) and stats["failures"] == 0
