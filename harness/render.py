@@ -45,6 +45,7 @@ class RenderedConfig:
     copied: tuple[str, ...] = ()  # referenced files that travelled with the config (or were stood in for)
     background: tuple[str, ...] = ()  # always-on alerts (SourceConfig.background)
     external_labels: tuple[tuple[str, str], ...] = ()  # added by Prometheus to every alert it sends
+    paging_budgets: tuple[tuple[str, float], ...] = ()  # obsdrill.yml: severity -> real-time seconds
 
     def rule(self, name: str) -> AlertRule:
         for rule in self.rules:
@@ -85,7 +86,7 @@ def render(source: SourceConfig, factor: float, out_dir: Path, present: set[str]
     receivers = tuple(r["name"] for r in am.get("receivers", []))
     external = tuple(sorted((str(k), str(v)) for k, v in (prom_global.get("external_labels") or {}).items()))
     return RenderedConfig(out_dir, timing, rules, route, receivers, tuple(dropped + rewrites), tuple(copied),
-                          tuple(source.background()), external)
+                          tuple(source.background()), external, source.paging_budgets)
 
 
 def _dump(path: Path, doc: dict[str, Any]) -> None:
