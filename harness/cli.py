@@ -240,6 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
     from harness.certify.command import add_parser as add_certify
 
     add_certify(sub, common)
+    from harness.mutate.command import add_parser as add_mutate  # issue 16
+
+    add_mutate(sub, common)
     return parser
 
 
