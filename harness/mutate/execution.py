@@ -51,12 +51,12 @@ def _head(text: str, lines: int = 12) -> str:
 
 class Executor:
     def __init__(self, settings: Settings, runtime: Runtime, work: Path, events: Callable[[], Events],
-                 say: Callable[[str], None] = print) -> None:
+                 say: Callable[[str], None] | None = None) -> None:
         self.settings = settings
         self.runtime = runtime
         self.work = work
         self.events = events
-        self.say = say
+        self.say = say or (lambda text: print(text, flush=True))  # progress of a long run, line by line
 
     def run(self, plan: Plan) -> Fate:
         mutant = plan.mutant

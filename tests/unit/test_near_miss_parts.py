@@ -30,7 +30,8 @@ def _prom(series: Mapping[str, int]) -> PromClient:
 
 
 def test_the_part_that_matched_nothing_is_named() -> None:
-    expr = 'sum(rate(http_requests_total{status_code=~"5.."}[5m])) by (service) / sum(rate(http_requests_total[5m])) by (service)'
+    expr = ('sum(rate(http_requests_total{status_code=~"5.."}[5m])) by (service)'
+            ' / sum(rate(http_requests_total[5m])) by (service)')
     prom = _prom({"http_requests_total": 4, "sum(rate(http_requests_total[5m])) by (service)": 2,
                   "rate(http_requests_total[5m])": 4})
     lines = empty_parts(prom, expr)
