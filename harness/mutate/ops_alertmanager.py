@@ -3,6 +3,7 @@ widened (its `equal` dropped), `group_by` narrowed, a receiver's channel or reci
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -98,8 +99,12 @@ def inhibit_widened(source: SourceConfig) -> Iterator[Mutant]:
             continue
         doc = edited(source.alertmanager)
         del doc["inhibit_rules"][i]["equal"]
-        yield _mutant("inhibit-widened", f"inhibit_rules[{i}]", f"inhibit_rules[{i}] without equal "
-                      f"{rule['equal']}: inhibits across every {', '.join(rule['equal'])}", doc, (), ("inhib",))
+        wanted = [*_matchers({"match": rule.get("source_match"), "matchers": rule.get("source_matchers")}),
+                  *_matchers({"match": rule.get("target_match"), "matchers": rule.get("target_matchers")})]
+        alerts = tuple(r.name for r in source.rules() if any(r.label(k) == v for k, v in wanted))
+        mutant = _mutant("inhibit-widened", f"inhibit_rules[{i}]", f"inhibit_rules[{i}] without equal "
+                         f"{rule['equal']}: inhibits across every {', '.join(rule['equal'])}", doc, (), ("inhib",))
+        yield dataclasses.replace(mutant, alerts=alerts)
 
 
 def group_by_narrowed(source: SourceConfig) -> Iterator[Mutant]:

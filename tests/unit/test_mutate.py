@@ -142,3 +142,17 @@ def test_mutate_list_and_only(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "1 mutants" in out and "for-multiplied:ServiceDown: ServiceDown: for 1m -> 3m" in out
     assert "service-down: expects ServiceDown" in out
+
+
+def test_a_bring_your_own_config_with_its_own_severities(tmp_path: Path) -> None:
+    base = project_root() / "tests" / "mutate" / "p1p2"
+    settings = Settings.from_env({}, cache_dir=tmp_path / "cache", config_dir=base / "config")
+    source = load_source(settings.config_dir)
+    assert dict(source.paging_budgets) == {"P1": 180.0, "P2": 600.0}
+    found = operators.generate(source)
+    assert "severity-swapped:BackendErrors:P2" in {m.id for m in found}
+    widened = _by_id(found, "inhibit-widened:inhibit_rules[0]")
+    assert set(widened.alerts) == {"BackendErrors", "BackendErrorsP2", "PaymentsDown"}
+    plans = [plan(m, load_scenarios(base / "scenarios")) for m in found]
+    assert plan(widened, load_scenarios(base / "scenarios")).covered
+    assert sum(p.covered for p in plans) > len(plans) // 2
