@@ -14,9 +14,9 @@ from harness.events import Events
 from harness.mutate import operators
 from harness.mutate.execution import Executor, Fate, run_all
 from harness.mutate.score import Score, write
-from harness.mutate.selection import PER_MUTANT, plan
+from harness.mutate.selection import PER_MUTANT, Plan, plan
 from harness.reporting.console import ConsolePrinter
-from harness.scenario import load_scenarios
+from harness.scenario import Scenario, load_scenarios
 from harness.settings import Settings
 
 
@@ -30,6 +30,8 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
                         help="mutant ids, or their prefixes up to a ':' (an operator, an operator:alert)")
     mutate.add_argument("--per-mutant", type=int, default=PER_MUTANT,
                         help=f"scenarios tried per mutant at most, best placed first (default {PER_MUTANT})")
+    mutate.add_argument("--no-baseline", action="store_true", help="do not first run the scenarios on the "
+                        "unmutated config (a scenario failing there kills every mutant and proves nothing)")
     mutate.add_argument("--list", action="store_true", help="list the mutants and their scenarios, run nothing")
     mutate.add_argument("--verbose", action="store_true", help="print every phase of every scenario run")
     mutate.set_defaults(fn=cmd_mutate)
@@ -40,6 +42,16 @@ def _events(verbose: bool) -> Events:
     if verbose:
         ConsolePrinter().subscribe(events)
     return events
+
+
+def _without_failing(plans: list[Plan], scenarios: list[Scenario], executor: Executor, per_mutant: int) -> list[Plan]:
+    """The plans again, without the scenarios that fail on the unmutated config (said, with why)."""
+    used = {s.name for p in plans for s in p.scenarios}
+    failed = executor.baseline([s for s in scenarios if s.name in used], any(p.mutant.pillars for p in plans))
+    for name, why in failed.items():
+        print(f"baseline: {name} fails on the unmutated config, left out:\n    " + why.replace("\n", "\n    "))
+    kept = [s for s in scenarios if s.name not in failed]
+    return [plan(p.mutant, kept, per_mutant) for p in plans]
 
 
 def cmd_mutate(args: argparse.Namespace) -> int:
@@ -61,6 +73,8 @@ def cmd_mutate(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="obsdrill-mutants-") as work:
         executor = Executor(settings, ensure_runtime(settings.cache_dir), Path(work),
                             lambda: _events(args.verbose))
+        if not args.no_baseline:
+            plans = _without_failing(plans, scenarios, executor, args.per_mutant)
         fates: list[Fate] = run_all(plans, executor, args.budget * 60)
     score = Score(tuple(fates), time.monotonic() - started)
     print("\n" + score.text())

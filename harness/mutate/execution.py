@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from harness.events import Events
 from harness.mutate.mutant import Mutant
 from harness.mutate.selection import Plan
 from harness.runtime import Runtime
+from harness.scenario.model import Scenario
 from harness.scenario.runner import ScenarioRunner
 from harness.settings import Settings
 from harness.stack import Stack
@@ -57,6 +58,22 @@ class Executor:
         self.work = work
         self.events = events
         self.say = say or (lambda text: print(text, flush=True))  # progress of a long run, line by line
+
+    def baseline(self, scenarios: Sequence[Scenario], pillars: bool = False) -> dict[str, str]:
+        """Run ``scenarios`` on the unmutated config (one stack, full when a mutant needs logs/traces): the
+        failure of each one that fails. A scenario that fails there kills every mutant and proves nothing."""
+        failed: dict[str, str] = {}
+        mode = "full" if pillars else "core"
+        with Stack(self.settings.validated(stack_mode=mode), self.runtime) as stack:
+            for scenario in scenarios:
+                self.say(f"  baseline (unmutated config): running {scenario.name}")
+                try:
+                    ScenarioRunner(stack, self.events()).run(scenario)
+                except InfrastructureError:
+                    raise
+                except (ObsdrillError, AssertionError) as exc:
+                    failed[scenario.name] = _head(str(exc) or type(exc).__name__, 4)
+        return failed
 
     def run(self, plan: Plan) -> Fate:
         mutant = plan.mutant
