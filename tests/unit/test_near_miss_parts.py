@@ -4,11 +4,17 @@ before any fault is reported with its value against its threshold."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 import promql_parser
 
 from harness.assertions.metrics import baseline_report, empty_parts, near_misses
 from harness.clients import PromClient, Sample
+from harness.config import load_source
+from harness.events import Events
+from harness.render import RenderedConfig, render
+from harness.scenario.runner import ScenarioRunner
+from harness.settings import Settings, project_root
 
 
 class StubProm:
@@ -60,3 +66,25 @@ def test_a_rule_true_at_baseline_is_reported_with_its_value() -> None:
     assert "against threshold > 0.005" in text
     holds, text = baseline_report(_prom({"x": 1}), "x > 5")
     assert not holds and "does not hold now" in text
+
+
+class _Stack:
+    def __init__(self, prom: PromClient, tmp: Path) -> None:
+        self.prometheus = prom
+        self.settings = Settings.from_env({})
+        self.config = render(load_source(project_root() / "stack"), 0.1, tmp)
+
+    def rendered(self) -> RenderedConfig:
+        return self.config
+
+
+def test_an_alert_active_before_any_fault_is_named_firing_at_baseline(tmp_path: Path) -> None:
+    expr = _Stack(_prom({}), tmp_path / "a").config.rule("DatabaseConnectionHigh").expr
+    runner = ScenarioRunner(_Stack(_prom({expr: 1, "database_connections_active": 1}), tmp_path / "b"),  # type: ignore[arg-type]
+                            Events())
+    text = runner._unsettled({"DatabaseConnectionHigh": "firing", "ServiceDown": "pending"}, 95.0, 90.0)
+    assert text.startswith("the stack did not settle before the scenario")
+    assert ("DatabaseConnectionHigh is firing at baseline, before any fault: its condition holds with no fault "
+            "injected: database_connections_active = ") in text
+    assert "against threshold > 80" in text
+    assert "ServiceDown is pending, left over from an earlier scenario or run? its condition does not hold" in text
