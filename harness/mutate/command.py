@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.config import load_source
+from harness.errors import ConfigError
 from harness.events import Events
 from harness.mutate import operators
 from harness.mutate.execution import Executor, Fate, run_all
@@ -59,6 +60,9 @@ def cmd_mutate(args: argparse.Namespace) -> int:
                                      scenarios_dir=args.scenarios_dir, images=args.images,
                                      reports_dir=args.reports_dir)
     mutants = operators.only(operators.generate(load_source(settings.config_dir)), args.only)
+    unknown = [i for i in args.only if not operators.only(mutants, [i])]
+    if unknown:
+        raise ConfigError(f"--only: no mutant has the id or prefix {', '.join(unknown)} (see --list)")
     scenarios = load_scenarios(settings.scenarios_dir)
     plans = [plan(m, scenarios, args.per_mutant) for m in mutants]
     print(f"{len(plans)} mutants of {settings.config_dir} against {len(scenarios)} scenarios "

@@ -74,7 +74,8 @@ def receiver_swapped(source: SourceConfig) -> Iterator[Mutant]:
     names = source.receivers()
     for path, route in list(_routes(source.alertmanager["route"]))[1:]:
         old = route.get("receiver")
-        new = next((n for n in names if n != old and n != source.alertmanager["route"].get("receiver")), None)
+        top = source.alertmanager["route"].get("receiver")
+        new = next((n for n in [*[n for n in names if n != top], top] if n and n != old), None)  # the catch-all last
         if old is None or new is None:
             continue
         doc = edited(source.alertmanager)

@@ -156,3 +156,8 @@ def test_a_bring_your_own_config_with_its_own_severities(tmp_path: Path) -> None
     plans = [plan(m, load_scenarios(base / "scenarios")) for m in found]
     assert plan(widened, load_scenarios(base / "scenarios")).covered
     assert sum(p.covered for p in plans) > len(plans) // 2
+
+
+def test_only_with_an_unknown_id_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["mutate", "--list", "--only", "for-multiplied:NoSuchAlert"]) == 2
+    assert "--only: no mutant has the id or prefix for-multiplied:NoSuchAlert" in capsys.readouterr().err
