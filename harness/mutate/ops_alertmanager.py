@@ -81,7 +81,7 @@ def receiver_swapped(source: SourceConfig) -> Iterator[Mutant]:
         doc = edited(source.alertmanager)
         _at(doc, path)["receiver"] = new
         yield _mutant("route-receiver-swapped", path, f"{path} sends to {new} instead of {old}", doc,
-                      (str(old), new), (str(old),))
+                      (str(old), new), (new,))
 
 
 def continue_flipped(source: SourceConfig) -> Iterator[Mutant]:
@@ -140,7 +140,7 @@ def channel_changed(source: SourceConfig) -> Iterator[Mutant]:
             edit(doc["receivers"][ri])
             name = str(receiver["name"])
             yield _mutant("recipient-changed", f"{name}:{where}", f"receiver {name}: {description}", doc,
-                          (name,), (name,))
+                          (name,), (description.rsplit(" -> ", 1)[1],))
 
 
 def alertmanager_mutants(source: SourceConfig) -> Iterator[Mutant]:

@@ -72,7 +72,8 @@ def threshold(direction: str) -> RuleEdit:
             new = 1.0 if bigger else -1.0
         _set_expr(rule, str(rule["expr"]).rstrip()[len(value_expr):].lstrip(), f" {op} {number(new)}")
         effect = "needs a fault past the one the scenario drives" if direction == "up" else "fires sooner"
-        return f":{direction}", f"threshold {op} {number(value)} -> {op} {number(new)} ({effect})", number(new)
+        moved = f"{op} {number(new)}"
+        return f":{direction}", f"threshold {op} {number(value)} -> {moved} ({effect})", moved
     return edit
 
 
@@ -90,7 +91,7 @@ def longer_for(rule: dict[str, Any]) -> tuple[str, ...] | None:
     old = durations.parse(rule.get("for", 0))
     new = old * FOR_FACTOR if old else 300.0
     rule["for"] = durations.format(new)
-    return "", f"for {durations.format(old) if old else '0s'} -> {rule['for']}", "for"
+    return "", f"for {durations.format(old) if old else '0s'} -> {rule['for']}", f"for {rule['for']}"
 
 
 def wider_window(rule: dict[str, Any]) -> tuple[str, ...] | None:
@@ -99,7 +100,8 @@ def wider_window(rule: dict[str, Any]) -> tuple[str, ...] | None:
         return None
     rule["expr"] = durations.scale_ranges(expr, WINDOW_FACTOR)
     shown = ", ".join(durations.format(w) for w in durations.range_windows(expr))
-    return "", f"range windows [{shown}] x{WINDOW_FACTOR}", "range window"
+    widest = durations.format(max(durations.range_windows(expr)) * WINDOW_FACTOR)
+    return "", f"range windows [{shown}] x{WINDOW_FACTOR}", f"range window {widest}"
 
 
 def severity_swapped(severities: list[str]) -> RuleEdit:
@@ -109,7 +111,7 @@ def severity_swapped(severities: list[str]) -> RuleEdit:
         if old is None or not others:
             return None
         rule["labels"]["severity"] = others[0]
-        return f":{others[0]}", f"severity {old} -> {others[0]}", "severity"
+        return f":{others[0]}", f"severity {old} -> {others[0]}", f"severity='{others[0]}'"
     return edit
 
 
@@ -117,7 +119,7 @@ def severity_dropped(rule: dict[str, Any]) -> tuple[str, ...] | None:
     if "severity" not in (rule.get("labels") or {}):
         return None
     old = rule["labels"].pop("severity")
-    return "", f"severity label ({old}) dropped", "severity"
+    return "", f"severity label ({old}) dropped", "severity=None"
 
 
 def _renamed(key: str) -> str:
@@ -130,7 +132,7 @@ def label_renamed(rule: dict[str, Any]) -> tuple[str, ...] | None:
     if key is None:
         return None
     labels[_renamed(key)] = labels.pop(key)
-    return f":{key}", f"static label {key} renamed to {_renamed(key)}", key
+    return f":{key}", f"static label {key} renamed to {_renamed(key)}", _renamed(key)
 
 
 def annotation_dropped(rule: dict[str, Any]) -> tuple[str, ...] | None:

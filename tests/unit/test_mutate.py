@@ -161,3 +161,14 @@ def test_a_bring_your_own_config_with_its_own_severities(tmp_path: Path) -> None
 def test_only_with_an_unknown_id_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["mutate", "--list", "--only", "for-multiplied:NoSuchAlert"]) == 2
     assert "--only: no mutant has the id or prefix for-multiplied:NoSuchAlert" in capsys.readouterr().err
+
+
+def test_what_a_kill_must_name_is_specific(mutants: list[Mutant]) -> None:
+    slower = _by_id(mutants, "for-multiplied:HighErrorRate")
+    assert slower.named_by("paging budget exceeded: HighErrorRate can page 11m55s (real time) after its fault, "
+                           "over its paging budget 7m55s: for 6m + range window 5m")
+    assert not slower.named_by("HighErrorRate did not reach receiver 'critical-alerts' before the bound")
+    assert _by_id(mutants, "threshold:HighErrorRate:up").named_by("HighErrorRate ... (threshold > 0.5)")
+    assert _by_id(mutants, "window-widened:HighErrorRate").names == ("HighErrorRate", "range window 15m")
+    assert _by_id(mutants, "recipient-changed:critical-alerts:slack_configs[0].channel").names == (
+        "#obsdrill-mutant",)
