@@ -15,6 +15,8 @@ from harness.render import Timing
 # and Jaeger's write path. Not part of the config under test, so not scaled.
 EXPORT_DELAY = 0.5
 PIPELINE_DELAY = 10.0
+# The terms of a fire bound that the config under test sets (scaled): what a paging budget is held against.
+CONFIG_TERMS = ("range window", "scrape", "2x evaluation", "for", "group_wait")
 DELAY = "fault delay + ramp"  # bound term: the latest fault's `after` plus its `ramp`
 RAMP = "fault ramp"  # bound term of a recovery: the longest ramp of the method's faults
 
@@ -47,6 +49,31 @@ def _window(expr_or_rule: AlertRule | str) -> float:
     expr = expr_or_rule if isinstance(expr_or_rule, str) else expr_or_rule.expr
     windows = durations.range_windows(expr)
     return max(windows) if windows else 0.0
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A paging budget: the longest acceptable REAL-TIME delay from fault to notification, and where it is set."""
+
+    seconds: float
+    source: str
+
+    @classmethod
+    def tightest(cls, *budgets: Budget | None) -> Budget | None:
+        given = [b for b in budgets if b is not None]
+        return min(given, key=lambda b: b.seconds) if given else None
+
+
+def budget_of(own: float | None, rule: AlertRule, per_severity: Iterable[tuple[str, float]]) -> Budget | None:
+    """The tightest of a scenario's own ``budget:`` and the config's default for the rule's severity."""
+    scenario = Budget(own, "expect.alerts[].budget") if own is not None else None
+    default = dict(per_severity).get(rule.severity or "")
+    config = Budget(default, f"obsdrill.yml paging_budgets.{rule.severity}") if default is not None else None
+    return Budget.tightest(scenario, config)
+
+
+def _real(seconds: float) -> str:
+    return durations.format(seconds) if seconds > 0 else "0s"
 
 
 def explicit(within: float, where: str) -> Bound:
@@ -107,3 +134,33 @@ class Deadlines:
         """A request's log lines and spans are searchable after the export batch delay and the pipeline."""
         return Bound((("export batch delay", EXPORT_DELAY), ("collector + index", PIPELINE_DELAY),
                       ("slack", self.slack)))
+
+    def paged(self, rule: AlertRule, delay: float = 0.0, budget: Budget | None = None) -> Bound:
+        """The fire bound held to a paging budget: the smaller of the computed bound and the budget scaled by
+        the time factor (plus slack and the faults' own delay, which the config does not set)."""
+        computed = self.fire(rule, delay)
+        if budget is None:
+            return computed
+        factor = self.timing.factor
+        capped = Bound(((f"paging budget {_real(budget.seconds)} x factor {factor:g} ({budget.source})",
+                         budget.seconds * factor), ("slack", self.slack))).plus(DELAY, delay)
+        return min(computed, capped, key=lambda b: b.seconds)
+
+    def over_budget(self, rule: AlertRule, budget: Budget | None) -> str | None:
+        """Why ``rule`` can page later than ``budget`` allows, term by term in real time (None when it cannot):
+        the config's own terms of the fire bound (range window, scrape, evaluation, for, group_wait), the
+        largest first; those that alone exceed the budget are named as such."""
+        if budget is None:
+            return None
+        factor = self.timing.factor or 1.0
+        terms = [(name, value / factor) for name, value in self.fire(rule).parts if name in CONFIG_TERMS]
+        total = sum(v for _, v in terms)
+        if total <= budget.seconds + 1e-6:
+            return None
+        ranked = sorted((t for t in terms if t[1] > 0), key=lambda t: -t[1])
+        alone = [name for name, value in ranked if value > budget.seconds]
+        blame = (f"{' and '.join(alone)} alone exceed{'s' if len(alone) == 1 else ''} it" if alone else
+                 f"the largest: {ranked[0][0]} {_real(ranked[0][1])}")
+        return (f"{rule.name} can page {_real(total)} (real time) after its fault, over its paging budget "
+                f"{_real(budget.seconds)} ({budget.source}) by {_real(total - budget.seconds)}: "
+                + " + ".join(f"{name} {_real(value)}" for name, value in ranked) + f"; {blame}")

@@ -266,6 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_certify(sub, common)
     add_live(sub, common, _settings)  # reload, fault, faults on the `obsdrill up` stack
+    from harness.mutate.command import add_parser as add_mutate  # issue 16
+
+    add_mutate(sub, common)
     return parser
 
 

@@ -65,6 +65,7 @@ class SourceConfig:
     rule_files: tuple[tuple[str, dict[str, Any]], ...]  # (path relative to prometheus/, document)
     alertmanager: dict[str, Any]
     declared_background: tuple[str, ...] = ()  # obsdrill.yml: background_alerts
+    paging_budgets: tuple[tuple[str, float], ...] = ()  # obsdrill.yml: severity -> real-time seconds
 
     def background(self) -> list[str]:
         """Alerts that are always on: declared in obsdrill.yml, or recognised (an expression with no input
@@ -130,14 +131,30 @@ def _rule_files(prom_path: Path, prometheus: dict[str, Any]) -> list[tuple[str, 
     return out
 
 
-def _declared_background(config_dir: Path) -> tuple[str, ...]:
-    path = config_dir / "obsdrill.yml"
-    if not path.is_file():
-        return ()
-    names = load_yaml(path).get("background_alerts") or []
+OBSDRILL_FILE = "obsdrill.yml"  # the config dir's own harness settings (background alerts, paging budgets)
+
+
+def obsdrill_file(config_dir: Path) -> dict[str, Any]:
+    """The config dir's obsdrill.yml (an empty mapping when it has none): the one loader of that file."""
+    path = config_dir / OBSDRILL_FILE
+    return load_yaml(path) if path.is_file() else {}
+
+
+def _declared_background(config_dir: Path, doc: dict[str, Any]) -> tuple[str, ...]:
+    names = doc.get("background_alerts") or []
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        raise ConfigError(f"{path}: background_alerts: expected a list of alert names")
+        raise ConfigError(f"{config_dir / OBSDRILL_FILE}: background_alerts: expected a list of alert names")
     return tuple(names)
+
+
+def _paging_budgets(config_dir: Path, doc: dict[str, Any]) -> tuple[tuple[str, float], ...]:
+    """obsdrill.yml ``paging_budgets: {critical: 5m, warning: 15m}``: per severity label value, the longest
+    acceptable real-time delay from fault to notification."""
+    budgets = doc.get("paging_budgets") or {}
+    where = f"{config_dir / OBSDRILL_FILE}: paging_budgets"
+    if not isinstance(budgets, dict):
+        raise ConfigError(f"{where}: expected a mapping of severity to duration (e.g. critical: 5m)")
+    return tuple(sorted((str(k), durations.parse(v, f"{where}.{k}")) for k, v in budgets.items()))
 
 
 def load_source(config_dir: Path) -> SourceConfig:
@@ -145,7 +162,9 @@ def load_source(config_dir: Path) -> SourceConfig:
     prometheus = load_yaml(prom_path)
     rule_files = _rule_files(prom_path, prometheus)
     alertmanager = load_yaml(config_dir / "alertmanager" / "alertmanager.yml")
-    source = SourceConfig(config_dir, prometheus, tuple(rule_files), alertmanager, _declared_background(config_dir))
+    settings = obsdrill_file(config_dir)
+    source = SourceConfig(config_dir, prometheus, tuple(rule_files), alertmanager,
+                          _declared_background(config_dir, settings), _paging_budgets(config_dir, settings))
     _check_alertmanager(source, config_dir / "alertmanager" / "alertmanager.yml")
     rules = {r.name for r in source.rules()}  # validates every rule
     unknown = [n for n in source.declared_background if n not in rules]

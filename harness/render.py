@@ -46,6 +46,7 @@ class RenderedConfig:
     background: tuple[str, ...] = ()  # always-on alerts (SourceConfig.background)
     external_labels: tuple[tuple[str, str], ...] = ()  # added by Prometheus to every alert it sends
     sent_labels: tuple[str, ...] = ()  # set only on the way out (external labels, alert_relabel_configs targets)
+    paging_budgets: tuple[tuple[str, float], ...] = ()  # obsdrill.yml: severity -> real-time seconds
 
     def rule(self, name: str) -> AlertRule:
         for rule in self.rules:
@@ -86,7 +87,8 @@ def render(source: SourceConfig, factor: float, out_dir: Path, present: set[str]
     receivers = tuple(r["name"] for r in am.get("receivers", []))
     external = tuple(sorted((str(k), str(v)) for k, v in (prom_global.get("external_labels") or {}).items()))
     return RenderedConfig(out_dir, timing, rules, route, receivers, tuple(dropped + rewrites), tuple(copied),
-                          tuple(source.background()), external, _sent_labels(prom, external))
+                          tuple(source.background()), external, _sent_labels(prom, external),
+                          source.paging_budgets)
 
 
 def _sent_labels(prom: dict[str, Any], external: tuple[tuple[str, str], ...]) -> tuple[str, ...]:

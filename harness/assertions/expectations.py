@@ -22,6 +22,7 @@ class AlertExpectation:
     within: float | None = None
     also: tuple[str, ...] = ()  # further receivers that must get it too (`receivers:`; `continue: true` fan-out)
     only: bool = False  # and no receiver besides these
+    budget: float | None = None  # paging budget: the longest acceptable REAL-TIME delay fault -> notification
 
     @property
     def receivers(self) -> tuple[str, ...]:

@@ -4,6 +4,9 @@ expression, the series closest to the threshold with their last values, and how 
 from __future__ import annotations
 
 import re
+from typing import Any
+
+import promql_parser
 
 from harness.assertions.wait import eventually
 from harness.bounds import Bound
@@ -61,7 +64,75 @@ def near_misses(prom: PromClient, expr: str, limit: int = 5, history_s: float = 
         lines.append(f"    {sample.show()}{tail}")
     if not samples:
         lines.append("    (no series at all)")
+        lines += empty_parts(prom, value_expr)
     return "\n".join(lines)
+
+
+# --- issue 16: near misses name the part of an expression that matched nothing ---
+_SETS = {"and", "or", "unless"}
+
+
+def _parts(node: Any) -> list[Any]:
+    """The sub-expressions worth querying on their own: each side of and/or/unless and of a comparison or
+    arithmetic (numbers left out), a function's or aggregation's argument, the inside of parentheses."""
+    kind = type(node).__name__
+    if kind == "BinaryExpr":
+        return [n for n in (node.lhs, node.rhs) if type(n).__name__ not in ("NumberLiteral", "StringLiteral")]
+    if kind in ("ParenExpr", "AggregateExpr", "SubqueryExpr", "UnaryExpr"):
+        return [node.expr]
+    if kind == "Call":
+        return [a for a in node.args if type(a).__name__ not in ("NumberLiteral", "StringLiteral")]
+    if kind == "MatrixSelector":
+        return [node.vector_selector]
+    return []
+
+
+def _count(prom: PromClient, node: Any) -> int | None:
+    if type(node).__name__ == "MatrixSelector":  # a range vector is not a query result: count its selector
+        node = node.vector_selector
+    try:
+        return len(prom.query(node.prettify()))
+    except Exception:
+        return None
+
+
+def empty_parts(prom: PromClient, expr: str, depth: int = 6) -> list[str]:
+    """Why ``expr`` returns nothing: each part of it (promql-parser AST) with its series count, down to the
+    innermost part that matched nothing (a selector with no series, a filter that drops every one)."""
+    try:
+        node: Any = promql_parser.parse(expr)
+    except (ValueError, TypeError):
+        return []
+    lines: list[str] = []
+    for level in range(depth):
+        parts = [(p, _count(prom, p)) for p in _parts(node)]
+        if not parts:
+            break
+        lines += [f"    {'  ' * level}part {p.prettify()}: " + ("could not query" if n is None else f"{n} series")
+                  for p, n in parts]
+        empty = [p for p, n in parts if n == 0]
+        if not empty:
+            sets = type(node).__name__ == "BinaryExpr" and str(node.op) in _SETS
+            why = "their label sets do not match" if sets else "combined they are empty (a filter drops every one)"
+            lines.append(f"    {'  ' * level}=> every part has series, {why}: {node.prettify()}")
+            return lines
+        node = empty[0]
+    return [*lines, f"    => matched nothing: {node.prettify()}"] if lines else []
+
+
+def baseline_report(prom: PromClient, expr: str) -> tuple[bool, str]:
+    """A rule's condition before any fault: whether it holds, and its value against its threshold (the
+    series closest to crossing first)."""
+    value_expr, threshold = value_part(expr)
+    try:
+        holds = bool(prom.query(expr))
+        values = closest_first(prom.query(value_expr), threshold)[:3]
+    except Exception as exc:
+        return False, f"(could not query: {exc})"
+    shown = ", ".join(s.show() for s in values) or "no series"
+    verdict = "its condition holds with no fault injected" if holds else "its condition does not hold now"
+    return holds, f"{verdict}: {value_expr} = {shown} against threshold {threshold or '(none)'}"
+# --- end issue 16 ---
 
 
 def assert_query_eventually(prom: PromClient, expr: str, within: Bound,

@@ -58,7 +58,8 @@ def _alert(doc: dict[str, Any], where: str) -> AlertExpectation:
     receivers = [doc["receiver"]] if "receiver" in doc else list(doc["receivers"])
     return AlertExpectation(doc["name"], receivers[0], _labels(doc.get("labels")),
                             tuple(doc.get("annotations_present", [])), seconds(doc.get("within"), f"{where}.within"),
-                            also=tuple(receivers[1:]), only=bool(doc.get("only", False)))
+                            also=tuple(receivers[1:]), only=bool(doc.get("only", False)),
+                            budget=seconds(doc.get("budget"), f"{where}.budget"))
 
 
 def _notification(doc: dict[str, Any], where: str) -> NotificationExpectation:

@@ -82,11 +82,15 @@ class ExpectPhase:
 
     def alert(self, exp: AlertExpectation) -> None:
         rule = self.config.rule(exp.name)
-        computed = self.deadlines.fire(rule, self.delay)
+        budget = bounds.budget_of(exp.budget, rule, self.config.paging_budgets)
+        computed = self.deadlines.paged(rule, self.delay, budget)
         bound = self.result.bound(f"{exp.describe()} fires", bounds.choose(exp.within, "within", computed),
                                   alert=exp.describe(), kind="fire")
         with self.events.phase(f"expect {exp.describe()} -> {exp.receiver} within {bound.seconds:.1f}s"):
             self.events.attach(f"bound of {exp.describe()}", bound.explain())
+            over = self.deadlines.over_budget(rule, budget)
+            if over:
+                raise ExpectationFailed(f"paging budget exceeded: {over}")
             try:
                 fired = self.watch.wait_fired(exp, rule, bound)
             except ExpectationFailed:

@@ -11,7 +11,7 @@ import time
 from harness import background as bg
 from harness import bounds, reporting
 from harness.assertions.alerts import AlertWatch
-from harness.assertions.metrics import assert_query_eventually
+from harness.assertions.metrics import assert_query_eventually, baseline_report
 from harness.assertions.notifications import predicted
 from harness.errors import ConfigError, ExpectationFailed
 from harness.events import AlertResolved, Events, Parameter, ScenarioFinished, ScenarioStarted
@@ -151,10 +151,20 @@ class ScenarioRunner:
                         self.events.say(f"waited {waited:.1f}s for alerts left over from before to resolve")
                     return
                 if waited > bound:
-                    raise ExpectationFailed(f"the stack did not settle before the scenario: {busy} still active "
-                                            f"after {waited:.1f}s (the longest resolve bound of the rules is "
-                                            f"{bound:.1f}s); left over from an earlier scenario or run?")
+                    raise ExpectationFailed(self._unsettled(busy, waited, bound))
                 time.sleep(1.0)
+
+    # --- issue 16: a rule active before any fault is named as firing at baseline, with its value ---
+    def _unsettled(self, busy: dict[str, str], waited: float, bound: float) -> str:
+        lines = [f"the stack did not settle before the scenario: {busy} still active after {waited:.1f}s (the "
+                 f"longest resolve bound of the rules is {bound:.1f}s)"]
+        for name, state in busy.items():
+            expr = next((r.expr for r in self.config.rules if r.name == name), None)
+            at_baseline, report = baseline_report(self.stack.prometheus, expr) if expr else (False, "")
+            lines.append(f"  {name} is {state} at baseline, before any fault: {report}" if at_baseline else
+                         f"  {name} is {state}, left over from an earlier scenario or run? {report}")
+        return "\n".join(lines)
+    # --- end issue 16 ---
 
     def _attach_config(self) -> None:
         directory = self.config.directory

@@ -1,0 +1,89 @@
+"""`obsdrill mutate`: generate the mutants of the config under test, run the scenarios that touch each one,
+print and write the score (reports/mutate/result.json, an Allure result). ``--min-score`` makes it a gate."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from harness.config import load_source
+from harness.errors import ConfigError
+from harness.events import Events
+from harness.mutate import operators
+from harness.mutate.execution import Executor, Fate, run_all
+from harness.mutate.score import Score, write
+from harness.mutate.selection import PER_MUTANT, Plan, plan
+from harness.reporting.console import ConsolePrinter
+from harness.scenario import Scenario, load_scenarios
+from harness.settings import Settings
+
+
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    mutate = sub.add_parser("mutate", parents=[common], help="mutation score of the config: small realistic "
+                            "defects, each run against the scenarios that touch it")
+    mutate.add_argument("--budget", type=float, default=60.0, help="minutes to spend running mutants "
+                        "(default 60); the ones not reached are listed as not run")
+    mutate.add_argument("--min-score", type=float, help="exit 1 when the score (%%) is below this")
+    mutate.add_argument("--only", nargs="+", default=[], metavar="ID",
+                        help="mutant ids, or their prefixes up to a ':' (an operator, an operator:alert)")
+    mutate.add_argument("--per-mutant", type=int, default=PER_MUTANT,
+                        help=f"scenarios tried per mutant at most, best placed first (default {PER_MUTANT})")
+    mutate.add_argument("--no-baseline", action="store_true", help="do not first run the scenarios on the "
+                        "unmutated config (a scenario failing there kills every mutant and proves nothing)")
+    mutate.add_argument("--list", action="store_true", help="list the mutants and their scenarios, run nothing")
+    mutate.add_argument("--verbose", action="store_true", help="print every phase of every scenario run")
+    mutate.set_defaults(fn=cmd_mutate)
+
+
+def _events(verbose: bool) -> Events:
+    events = Events()
+    if verbose:
+        ConsolePrinter().subscribe(events)
+    return events
+
+
+def _without_failing(plans: list[Plan], scenarios: list[Scenario], executor: Executor, per_mutant: int) -> list[Plan]:
+    """The plans again, without the scenarios that fail on the unmutated config (said, with why)."""
+    used = {s.name for p in plans for s in p.scenarios}
+    failed = executor.baseline([s for s in scenarios if s.name in used], any(p.mutant.pillars for p in plans))
+    for name, why in failed.items():
+        print(f"baseline: {name} fails on the unmutated config, left out:\n    " + why.replace("\n", "\n    "))
+    kept = [s for s in scenarios if s.name not in failed]
+    return [plan(p.mutant, kept, per_mutant) for p in plans]
+
+
+def cmd_mutate(args: argparse.Namespace) -> int:
+    settings = Settings.from_options(time_factor=args.time_factor, config_dir=args.config_dir,
+                                     scenarios_dir=args.scenarios_dir, images=args.images,
+                                     reports_dir=args.reports_dir)
+    mutants = operators.only(operators.generate(load_source(settings.config_dir)), args.only)
+    unknown = [i for i in args.only if not operators.only(mutants, [i])]
+    if unknown:
+        raise ConfigError(f"--only: no mutant has the id or prefix {', '.join(unknown)} (see --list)")
+    scenarios = load_scenarios(settings.scenarios_dir)
+    plans = [plan(m, scenarios, args.per_mutant) for m in mutants]
+    print(f"{len(plans)} mutants of {settings.config_dir} against {len(scenarios)} scenarios "
+          f"of {settings.scenarios_dir}")
+    if args.list:
+        for p in plans:
+            print(f"  {p.mutant.id}: {p.mutant.description}\n      -> {p.why}")
+        return 0
+    from harness.runtime import ensure_runtime
+
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="obsdrill-mutants-") as work:
+        executor = Executor(settings, ensure_runtime(settings.cache_dir), Path(work),
+                            lambda: _events(args.verbose))
+        if not args.no_baseline:
+            plans = _without_failing(plans, scenarios, executor, args.per_mutant)
+        fates: list[Fate] = run_all(plans, executor, args.budget * 60)
+    score = Score(tuple(fates), time.monotonic() - started)
+    print("\n" + score.text())
+    print(f"\nresult: {write(score, settings.reports_dir)}")
+    if args.min_score is not None and score.percent < args.min_score:
+        print(f"mutation score {score.percent:.1f}% is below --min-score {args.min_score:g}")
+        return 1
+    return 0

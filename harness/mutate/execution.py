@@ -1,0 +1,127 @@
+"""Run each mutant: its changed file alone in a config dir, layered over the config under test
+(harness/layers.py), on its own stack (core unless it needs logs/traces), through the ScenarioRunner that
+`obsdrill run` uses; the scenarios that touch it run until one fails. A time budget caps the run: what it
+did not reach is said, never counted."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness import layers
+from harness.config import load_source
+from harness.errors import ConfigError, InfrastructureError, ObsdrillError
+from harness.events import Events
+from harness.mutate.mutant import Mutant
+from harness.mutate.selection import Plan
+from harness.runtime import Runtime
+from harness.scenario.model import Scenario
+from harness.scenario.runner import ScenarioRunner
+from harness.settings import Settings
+from harness.stack import Stack
+
+KILLED, UNNAMED, SURVIVED, NOT_COVERED, NOT_RUN, STILLBORN, BROKEN = (
+    "killed", "killed without naming it", "survived", "not covered", "not run", "stillborn", "error")
+
+
+@dataclass(frozen=True)
+class Fate:
+    mutant: Mutant
+    fate: str
+    scenario: str = ""  # the one that killed it (or, for a survivor, the first that should have)
+    message: str = ""  # the failure (first lines), or why it survived / was not run
+    tried: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+
+def mutant_dir(mutant: Mutant, base: Path, work: Path, cache: Path) -> Path:
+    """The merged config of ``mutant``: its one file over ``base`` (the config under test)."""
+    own = work / re.sub(r"[^A-Za-z0-9_.-]+", "_", mutant.id)
+    target = own / mutant.file
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(mutant.text)
+    return layers.materialise(own, cache, shipped=base)
+
+
+def _head(text: str, lines: int = 12) -> str:
+    return "\n".join(text.splitlines()[:lines])
+
+
+class Executor:
+    def __init__(self, settings: Settings, runtime: Runtime, work: Path, events: Callable[[], Events],
+                 say: Callable[[str], None] | None = None) -> None:
+        self.settings = settings
+        self.runtime = runtime
+        self.work = work
+        self.events = events
+        self.say = say or (lambda text: print(text, flush=True))  # progress of a long run, line by line
+
+    def baseline(self, scenarios: Sequence[Scenario], pillars: bool = False) -> dict[str, str]:
+        """Run ``scenarios`` on the unmutated config (one stack, full when a mutant needs logs/traces): the
+        failure of each one that fails. A scenario that fails there kills every mutant and proves nothing."""
+        failed: dict[str, str] = {}
+        mode = "full" if pillars else "core"
+        with Stack(self.settings.validated(stack_mode=mode), self.runtime) as stack:
+            for scenario in scenarios:
+                self.say(f"  baseline (unmutated config): running {scenario.name}")
+                try:
+                    ScenarioRunner(stack, self.events()).run(scenario)
+                except InfrastructureError:
+                    raise
+                except (ObsdrillError, AssertionError) as exc:
+                    failed[scenario.name] = _head(str(exc) or type(exc).__name__, 4)
+        return failed
+
+    def run(self, plan: Plan) -> Fate:
+        mutant = plan.mutant
+        if not plan.covered:
+            return Fate(mutant, NOT_COVERED, message=plan.why)
+        started = time.monotonic()
+        try:
+            config = mutant_dir(mutant, self.settings.config_dir, self.work, self.settings.cache_dir)
+            load_source(config)
+        except ConfigError as exc:
+            return Fate(mutant, STILLBORN, message=f"the harness rejects it before any run: {_head(str(exc), 3)}")
+        mode = "full" if mutant.pillars else "core"
+        settings = self.settings.validated(config_dir=config, stack_mode=mode)
+        try:
+            fate = self._run_scenarios(plan, settings)
+        except InfrastructureError as exc:
+            fate = Fate(mutant, BROKEN, message=f"the stack failed: {_head(str(exc), 4)}")
+        return Fate(fate.mutant, fate.fate, fate.scenario, fate.message, fate.tried, time.monotonic() - started)
+
+    def _run_scenarios(self, plan: Plan, settings: Settings) -> Fate:
+        mutant, tried = plan.mutant, []
+        with Stack(settings, self.runtime) as stack:
+            for scenario in plan.scenarios:
+                tried.append(scenario.name)
+                self.say(f"  {mutant.id}: running {scenario.name}")
+                try:
+                    ScenarioRunner(stack, self.events()).run(scenario)
+                except InfrastructureError:
+                    raise
+                except (ObsdrillError, AssertionError) as exc:
+                    message = str(exc) or type(exc).__name__
+                    fate = KILLED if mutant.named_by(message) else UNNAMED
+                    return Fate(mutant, fate, scenario.name, _head(message), tuple(tried))
+        return Fate(mutant, SURVIVED, plan.scenarios[0].name, f"every scenario passed ({plan.why})", tuple(tried))
+
+
+def run_all(plans: list[Plan], executor: Executor, budget_s: float) -> list[Fate]:
+    """Every plan in order while the time budget lasts; the rest are NOT_RUN (not covered ones are cheap)."""
+    started = time.monotonic()
+    fates = []
+    for plan in plans:
+        spent = time.monotonic() - started
+        if plan.covered and spent > budget_s:
+            fates.append(Fate(plan.mutant, NOT_RUN, message=f"time budget {budget_s / 60:g} min spent "
+                              f"({spent / 60:.1f} min)", tried=()))
+            continue
+        fate = executor.run(plan)
+        executor.say(f"{fate.mutant.id}: {fate.fate}" + (f" by {fate.scenario}" if fate.scenario else "")
+                     + f" ({fate.seconds:.0f}s)")
+        fates.append(fate)
+    return fates

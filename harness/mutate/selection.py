@@ -1,0 +1,65 @@
+"""Which scenarios can catch a mutant: derived from the scenarios themselves (the alerts they expect or forbid,
+the receivers they expect notifications at, the services their faults and load touch, whether they check logs
+and traces), never from a hand-kept table. Cheaper scenarios first (no host-level fault, fewer faults)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from harness.mutate.mutant import Mutant
+from harness.scenario.model import Scenario
+
+PER_MUTANT = 2  # scenarios tried per mutant at most (the best placed first): a mutation run stays affordable
+HOST_FAULTS = frozenset({"cpu_burn", "memory_growth"})  # disturb every stack on the machine: run them last
+
+
+@dataclass(frozen=True)
+class Plan:
+    mutant: Mutant
+    scenarios: tuple[Scenario, ...]
+    why: str  # what ties the scenarios to the mutant, or why none does
+
+    @property
+    def covered(self) -> bool:
+        return bool(self.scenarios)
+
+
+def receivers_of(scenario: Scenario) -> set[str]:
+    return {r for a in scenario.alerts for r in a.receivers} | {n.receiver for n in scenario.expect.notifications}
+
+
+def services_of(scenario: Scenario) -> set[str]:
+    return set(scenario.services()) | ({scenario.load.target} if scenario.load else set())
+
+
+def touches(mutant: Mutant, scenario: Scenario) -> list[str]:
+    """Why ``scenario`` observes what ``mutant`` changed (empty: it does not)."""
+    why = []
+    expected = {a.name for a in scenario.alerts}
+    why += [f"expects {a}" for a in mutant.alerts if a in expected]
+    why += [f"forbids {a}" for a in mutant.alerts if a in scenario.expect.not_firing and a not in expected]
+    why += [f"checks receiver {r}" for r in mutant.receivers if r in receivers_of(scenario)]
+    why += [f"faults or loads {s}" for s in mutant.services if s in services_of(scenario)]
+    if mutant.pillars and (scenario.expect.logs or scenario.expect.traces):
+        why.append("checks logs and traces")
+    if mutant.pillars:
+        return why if (scenario.expect.logs or scenario.expect.traces) else []
+    return why
+
+
+def cost(scenario: Scenario, why: list[str]) -> tuple[int, int, int, int, str]:
+    """Scenarios that expect the changed alert first (they can see it both not firing and firing early),
+    then the cheap ones: no host-level fault, no load, fewer faults."""
+    host = any(f.fault in HOST_FAULTS for f in scenario.method)
+    expects = any(w.startswith("expects ") for w in why)
+    return (int(not expects), int(host), int(scenario.load is not None), len(scenario.method), scenario.name)
+
+
+def plan(mutant: Mutant, scenarios: Sequence[Scenario], per_mutant: int = PER_MUTANT) -> Plan:
+    chosen = [(s, touches(mutant, s)) for s in scenarios]
+    chosen = sorted(((s, w) for s, w in chosen if w), key=lambda sw: cost(*sw))[:per_mutant]
+    if not chosen:
+        return Plan(mutant, (), "no scenario expects its alerts, checks its receivers or faults its services")
+    why = "; ".join(f"{s.name}: {', '.join(w)}" for s, w in chosen)
+    return Plan(mutant, tuple(s for s, _ in chosen), why)
