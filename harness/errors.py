@@ -42,5 +42,15 @@ class StackError(InfrastructureError):
     """The stack could not be started or torn down."""
 
 
+class TransientError(InfrastructureError):
+    """A component refused or reset a connection, timed out or answered 5xx (after the client's retries).
+    Waits keep polling through it; one still failing when the wait ends names the component."""
+
+    def __init__(self, component: str, detail: str) -> None:
+        super().__init__(f"{component}: {detail}")
+        self.component = component
+        self.detail = detail
+
+
 class ExpectationFailed(AssertionError, ObsdrillError):
     """A scenario expectation did not hold. The message shows the near misses."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import requests
+from harness.clients.http import session
 
 
 @dataclass(frozen=True)
@@ -57,12 +57,13 @@ def _notification(r: dict[str, Any]) -> Notification:
 class SinkClient:
     def __init__(self, url: str) -> None:
         self.url = url
+        self.http = session("sink")
 
     def all(self) -> list[Notification]:
         return [_notification(r) for r in self.raw()]
 
     def raw(self) -> list[dict[str, Any]]:
-        response = requests.get(f"{self.url}/records", timeout=10)
+        response = self.http.get(f"{self.url}/records", timeout=10)
         response.raise_for_status()
         return list(response.json())
 
@@ -75,4 +76,4 @@ class SinkClient:
                 and (receiver is None or n.receiver == receiver)]
 
     def clear(self) -> None:
-        requests.delete(f"{self.url}/records", timeout=10).raise_for_status()
+        self.http.delete(f"{self.url}/records", timeout=10).raise_for_status()
