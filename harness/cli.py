@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import __version__, cliout, envvars, report
-from harness.errors import ObsdrillError
+from harness.errors import Interrupted, ObsdrillError, interrupted_code
 from harness.settings import DEFAULT_TIME_FACTOR, IMAGE_POLICIES, STACK_MODES, Settings
 
 
@@ -244,7 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _terminate(signum: int, frame: Any) -> None:
-    raise SystemExit(128 + signum)  # so every `finally` (teardown) runs on SIGTERM too
+    raise Interrupted(signum)  # like Ctrl-C: pytest stops as interrupted and every teardown runs
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -267,6 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     except ObsdrillError as exc:
         print(f"obsdrill: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except KeyboardInterrupt as exc:  # SIGINT or SIGTERM outside pytest (up, images build, ...)
+        print(f"obsdrill: {exc or 'interrupted by signal 2'}", file=sys.stderr)
+        return interrupted_code(exc)
     except Exception as exc:  # no input ends in a traceback: one line, the exit code, the full log's path
         log = _error_log()
         print(f"obsdrill: internal error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"

@@ -54,3 +54,20 @@ class TransientError(InfrastructureError):
 
 class ExpectationFailed(AssertionError, ObsdrillError):
     """A scenario expectation did not hold. The message shows the near misses."""
+
+
+SIGNAL_BASE = 128  # interrupted by signal N: exit 128 + N (SIGINT 130, SIGTERM 143), after the teardown ran
+
+
+class Interrupted(KeyboardInterrupt):
+    """A signal (SIGTERM; SIGINT arrives as a plain KeyboardInterrupt) ends the run. A KeyboardInterrupt, so
+    pytest stops the session as interrupted and still runs every fixture's teardown (the stack's)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"interrupted by signal {signum}")
+        self.signum = signum
+
+
+def interrupted_code(exc: BaseException) -> int:
+    """128 + the signal (SIGINT when the interrupt carries none)."""
+    return SIGNAL_BASE + int(getattr(exc, "signum", 2))
