@@ -74,6 +74,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
     settings = _settings(args)
     files = [Path(f) for f in args.files] or None
     result, provenance = cliout.check(settings, files)
+    if args.tools:  # the servers' own verdict: promtool check rules, amtool check-config (needs a runtime)
+        from harness.toolcheck import check_with_tools
+
+        tools = check_with_tools(settings)
+        result.problems += tools.problems
+        print("\n".join(tools.notes), file=sys.stderr if args.json else sys.stdout)
     if args.json:
         print(json.dumps(cliout.validation_dict(settings, result, provenance), indent=2))
         return 0 if result.passed else 2
@@ -213,6 +219,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", parents=[common], help="check scenario files and config, start nothing")
     validate.add_argument("files", nargs="*")
     validate.add_argument("--json", action="store_true", help="machine-readable output")
+    validate.add_argument("--tools", action="store_true", help="also run promtool check rules and amtool "
+                          "check-config from the Prometheus/Alertmanager images (skipped, saying so, without a "
+                          "container engine)")
     validate.set_defaults(fn=cmd_validate)
     run = sub.add_parser("run", parents=[common], help="run scenarios on the real stack; pytest arguments "
                                                        "after `--` (e.g. `obsdrill run -- --lf -vv`)")
