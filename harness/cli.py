@@ -14,6 +14,7 @@ from typing import Any
 
 from harness import __version__, cliout, envvars, report
 from harness.errors import Interrupted, ObsdrillError, interrupted_code
+from harness.repeat import repeat_count
 from harness.settings import DEFAULT_TIME_FACTOR, IMAGE_POLICIES, STACK_MODES, Settings
 
 
@@ -109,10 +110,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     results = settings.reports_dir / "allure-results"
     outcome = Outcome()
     no_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # no .pyc into the installed package
+    started = time.time()
     try:
         code = outcome.code(int(pytest.main(cliout.pytest_args(settings, args, results), plugins=[outcome])))
     finally:
         sys.dont_write_bytecode = no_bytecode
+    if args.repeat > 1:
+        from harness import repeat
+
+        print("\n".join(repeat.report(settings.reports_dir / "runs", started)))
     if args.report:
         index = report.render(results, settings.reports_dir / "allure-report")
         print(f"\nAllure report: {index}")
@@ -230,6 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--junitxml", help="write a JUnit XML report to this path (pytest --junitxml)")
     run.add_argument("-k", dest="keyword", help="only tests matching this pytest -k expression")
     run.add_argument("-x", "--exitfirst", action="store_true", help="stop at the first failure")
+    run.add_argument("--repeat", type=repeat_count, default=1, metavar="N",
+                     help="run the selected scenarios N times on one stack; prints per scenario the pass count "
+                          "and the spread of fire/notification times")
     run.add_argument("--lf", "--last-failed", dest="last_failed", action="store_true",
                      help="rerun only the tests that failed last time")
     run.set_defaults(fn=cmd_run)

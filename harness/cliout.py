@@ -61,6 +61,8 @@ def pytest_args(settings: Settings, args: argparse.Namespace, results: Path) -> 
            f"--obsdrill-config-dir={settings.config_dir}", f"--obsdrill-images={settings.image_policy}",
            f"--obsdrill-stack={settings.stack_mode}"]
     out += [f"--obsdrill-scenario={name}" for name in args.scenarios]
+    if getattr(args, "repeat", 1) > 1:
+        out.append(f"--obsdrill-repeat={args.repeat}")
     if args.junitxml:
         out.append(f"--junitxml={Path(args.junitxml).resolve()}")
     if args.keyword:

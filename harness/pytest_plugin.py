@@ -35,6 +35,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="full: metrics, logs, traces (and Grafana when it has an image); core: metrics and alerts")
     group.addoption("--obsdrill-scenario", action="append", default=[],
                     help="scenario name(s) for the built-in suite (default: all)")
+    group.addoption("--obsdrill-repeat", type=int, default=1,
+                    help="run each selected scenario this many times (one stack)")
 
 
 def pytest_configure(config: pytest.Config) -> None:

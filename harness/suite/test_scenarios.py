@@ -15,7 +15,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "scenario" in metafunc.fixturenames:
         names = metafunc.config.getoption("--obsdrill-scenario") or None
         scenarios = load_scenarios(settings_from(metafunc.config).scenarios_dir, names)
-        metafunc.parametrize("scenario", scenarios, ids=[s.name for s in scenarios])
+        repeat = max(1, int(metafunc.config.getoption("--obsdrill-repeat")))  # obsdrill run --repeat N
+        ids = [s.name if repeat == 1 else f"{s.name}#{k + 1}" for k in range(repeat) for s in scenarios]
+        metafunc.parametrize("scenario", [s for _ in range(repeat) for s in scenarios], ids=ids)
 
 
 @pytest.mark.stack
