@@ -77,3 +77,16 @@ class SinkClient:
 
     def clear(self) -> None:
         self.http.delete(f"{self.url}/records", timeout=10).raise_for_status()
+
+    # a failing receiver (stack fault receiver_errors) -------------------------------------------------
+    def fail(self, status: int) -> dict[str, Any]:
+        """Every HTTP delivery answers ``status`` (5xx) until :meth:`stop_failing`; counted, not recorded."""
+        response = self.http.put(f"{self.url}/admin/fail", json={"status": status}, timeout=10)
+        response.raise_for_status()
+        return dict(response.json())
+
+    def stop_failing(self) -> dict[str, Any]:
+        """The receiver answers again; the state says how many deliveries it refused."""
+        response = self.http.delete(f"{self.url}/admin/fail", timeout=10)
+        response.raise_for_status()
+        return dict(response.json())
