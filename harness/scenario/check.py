@@ -18,6 +18,7 @@ from harness.errors import ConfigError
 from harness.platform import DOWNSTREAMS, FAULT_PARAMS, FAULT_SCHEMAS, SERVICE_FAULTS
 from harness.scenario.loader import load_scenario
 from harness.scenario.model import MetricCheck, Scenario
+from harness.stackfaults import STACK_FAULT_SCHEMAS, STACK_FAULTS
 
 
 def promql_error(expr: str) -> str | None:
@@ -44,23 +45,31 @@ def _queries(scenario: Scenario) -> list[tuple[str, MetricCheck]]:
             + [(f"recovery.metrics[{i}]", q) for i, q in enumerate(scenario.recovery.metrics)])
 
 
+_OFFERED = {**SERVICE_FAULTS, **STACK_FAULTS}  # the services' faults and the stack's own (harness/stackfaults.py)
+_SCHEMAS = {**FAULT_SCHEMAS, **STACK_FAULT_SCHEMAS}
+
+
+def _params(fault: str) -> tuple[str, ...]:
+    return FAULT_PARAMS.get(fault) or tuple(STACK_FAULT_SCHEMAS[fault]["properties"])  # type: ignore[arg-type]
+
+
 def _fault_problems(scenario: Scenario) -> list[str]:
     out = []
     for i, fault in enumerate(scenario.method):
         where = f"method[{i}]"
-        offered = SERVICE_FAULTS.get(fault.service)
+        offered = _OFFERED.get(fault.service)
         if offered is None:
             out.append(f"{where}.service: {fault.service!r} is not a service of the platform "
-                       f"({', '.join(SERVICE_FAULTS)})")
+                       f"({', '.join(_OFFERED)})")
             continue
         if fault.fault not in offered:
             out.append(f"{where}.fault: {fault.fault!r} is not offered by {fault.service} "
                        f"(it offers {', '.join(offered)})")
             continue
-        unknown = sorted(set(fault.spec) - set(FAULT_PARAMS[fault.fault]))
+        unknown = sorted(set(fault.spec) - set(_params(fault.fault)))
         if unknown:
             out.append(f"{where}.with: {', '.join(unknown)} not a parameter of {fault.fault} "
-                       f"({', '.join(FAULT_PARAMS[fault.fault]) or 'none'})")
+                       f"({', '.join(_params(fault.fault)) or 'none'})")
         else:
             out += fault_param_problems(fault.fault, fault.spec, f"{where}.with")
         target = fault.spec.get("target")
@@ -72,7 +81,7 @@ def _fault_problems(scenario: Scenario) -> list[str]:
 
 def fault_param_problems(fault: str, spec: Mapping[str, object], where: str) -> list[str]:
     """Each parameter of ``spec`` outside what ``fault`` accepts (platform.FAULT_SCHEMAS), e.g. a rate of 7."""
-    validator = jsonschema.Draft202012Validator(FAULT_SCHEMAS[fault])
+    validator = jsonschema.Draft202012Validator(_SCHEMAS[fault])
     out = []
     for error in sorted(validator.iter_errors(dict(spec)), key=lambda e: list(e.absolute_path)):
         field = ".".join(str(p) for p in error.absolute_path)
