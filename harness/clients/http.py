@@ -17,14 +17,15 @@ from urllib3.util.retry import Retry
 from harness.errors import TransientError
 
 RETRIES = 3
+READ_RETRIES = 1  # a reset or read timeout after the request went out: once (a hanging server costs 2 timeouts)
 BACKOFF = 0.2  # seconds; urllib3 sleeps 0, 0.4, 0.8 between the retries
 RETRY_STATUS = (500, 502, 503, 504)
 
 
 def retry_policy() -> Retry:
-    """Retries on connect errors for every method; on read errors and RETRY_STATUS only for idempotent ones
-    (urllib3's default allowed_methods: no POST)."""
-    return Retry(total=RETRIES, connect=RETRIES, read=RETRIES, status=RETRIES, other=0, backoff_factor=BACKOFF,
+    """Retries on connect errors for every method; on read errors (resets, timeouts) and RETRY_STATUS only for
+    idempotent ones (urllib3's default allowed_methods: no POST)."""
+    return Retry(total=RETRIES, connect=RETRIES, read=READ_RETRIES, status=RETRIES, other=0, backoff_factor=BACKOFF,
                  status_forcelist=RETRY_STATUS, raise_on_status=False, respect_retry_after_header=False)
 
 
