@@ -43,6 +43,21 @@ def test_promtool_rejects_what_the_static_check_accepts(tmp_path: Path) -> None:
     assert "function \"nosuchfunc\" not defined" in done.stderr
 
 
+def test_a_missing_image_exits_3_naming_it_and_starts_nothing(tmp_path: Path) -> None:
+    """--images upstream where the official images cannot be pulled (no registry reachable here, or a tag
+    that does not exist): exit 3, the image named, no container of this process left."""
+    client = docker.from_env()
+    proc = subprocess.Popen([*CLI, "run", "baseline", "--stack", "core", "--images", "upstream",
+                             "--reports-dir", str(tmp_path)], env=_env(tmp_path), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    out, _ = proc.communicate(timeout=600)
+    if proc.returncode == 0:
+        pytest.skip("the upstream images could be pulled here: no missing image to provoke")
+    assert proc.returncode == 3, out[-3000:]
+    assert "upstream image" in out and "could not be pulled" in out, out[-3000:]
+    assert _run_containers(client, proc.pid) == []
+
+
 def _run_containers(client: docker.DockerClient, pid: int) -> list[dict[str, str]]:
     return [c.labels for c in client.containers.list(all=True, filters={"label": f"{OWNER_LABEL}=obsdrill"})
             if c.labels.get(PID_LABEL, "").startswith(f"{pid}:")]
