@@ -262,7 +262,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _terminate(signum: int, frame: Any) -> None:
-    raise Interrupted(signum)  # like Ctrl-C: pytest stops as interrupted and every teardown runs
+    """SIGTERM or SIGINT: stop like Ctrl-C (pytest ends the session as interrupted, every teardown runs); a
+    second signal is ignored so it cannot cut the teardown short (SIGKILL still can; the reaper then cleans)."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, signal.SIG_IGN)
+    raise Interrupted(signum)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -279,7 +283,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _terminate)
     try:
         return int(args.fn(args))
     except ObsdrillError as exc:

@@ -60,8 +60,8 @@ SIGNAL_BASE = 128  # interrupted by signal N: exit 128 + N (SIGINT 130, SIGTERM 
 
 
 class Interrupted(KeyboardInterrupt):
-    """A signal (SIGTERM; SIGINT arrives as a plain KeyboardInterrupt) ends the run. A KeyboardInterrupt, so
-    pytest stops the session as interrupted and still runs every fixture's teardown (the stack's)."""
+    """A signal (SIGTERM or SIGINT) ends the run. A KeyboardInterrupt, so pytest stops the session as
+    interrupted and still runs every fixture's teardown (the stack's)."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(f"interrupted by signal {signum}")

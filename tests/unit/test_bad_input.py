@@ -137,10 +137,12 @@ def test_a_signal_mid_scenario_interrupts_the_run_and_teardown_runs(
     suite = project / f"suite_{sig.lower()}.py"  # one module name per case
     suite.write_text(INTERRUPTIBLE.replace("{sig}", sig))
     monkeypatch.setattr(cliout, "SUITE", suite)
-    previous = signal.getsignal(signal.SIGTERM)
+    previous = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         assert main(["run"]) == code
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_IGN  # a second signal cannot cut teardown short
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     assert (project / "TEARDOWN").exists()
     assert not (project / "AFTER_SIGNAL").exists() and not (project / "NEXT").exists()
