@@ -73,7 +73,10 @@ def test_run_repeat_is_a_usage_error_below_one(capsys: pytest.CaptureFixture[str
 def test_repeat_reaches_the_suite_which_runs_each_scenario_n_times(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     args = parse_args(["run", "error-burst", "service-down", "--repeat", "2"])
-    assert "--obsdrill-repeat=2" in cliout.pytest_args(Settings.from_env(), args, tmp_path)
+    settings = Settings.from_options(reports_dir=tmp_path / "mine")
+    assert "--obsdrill-repeat=2" in cliout.pytest_args(settings, args, tmp_path)
+    # the suite's stack writes result.json (read by the summary) under the run's own --reports-dir
+    assert f"--obsdrill-reports-dir={tmp_path / 'mine'}" in cliout.pytest_args(settings, args, tmp_path)
     assert "--obsdrill-repeat=2" not in cliout.pytest_args(Settings.from_env(), parse_args(["run"]), tmp_path)
     seen: dict[str, Any] = {}
     options = {"--obsdrill-repeat": 2, "--obsdrill-scenario": ["error-burst", "service-down"]}
