@@ -63,7 +63,7 @@ def _run_containers(client: docker.DockerClient, pid: int) -> list[dict[str, str
             if c.labels.get(PID_LABEL, "").startswith(f"{pid}:")]
 
 
-@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)], ids=["SIGTERM", "SIGINT"])
 def test_a_signal_mid_scenario_tears_the_run_down(tmp_path: Path, sig: signal.Signals, code: int) -> None:
     client = docker.from_env()
     proc = subprocess.Popen([*CLI, "run", "error-burst", "--stack", "core", "--reports-dir", str(tmp_path)],
