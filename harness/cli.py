@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from harness import __version__, cliout, envvars, external, report, session
-from harness.errors import ConfigError, ObsdrillError
+from harness.errors import ConfigError, Interrupted, ObsdrillError, interrupted_code
+from harness.repeat import repeat_count
 from harness.settings import DEFAULT_TIME_FACTOR, IMAGE_POLICIES, STACK_MODES, Settings
 
 HISTORY_HELP = ("keep the Allure history (trend, each test's past runs) in DIR/history.jsonl: read before "
@@ -78,6 +79,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
     settings = _settings(args)
     files = [Path(f) for f in args.files] or None
     result, provenance = cliout.check(settings, files)
+    if args.tools:  # the servers' own verdict: promtool check rules, amtool check-config (needs a runtime)
+        from harness.toolcheck import check_with_tools
+
+        tools = check_with_tools(settings)
+        result.problems += tools.problems
+        print("\n".join(tools.notes), file=sys.stderr if args.json else sys.stdout)
     if args.json:
         print(json.dumps(cliout.validation_dict(settings, result, provenance), indent=2))
         return 0 if result.passed else 2
@@ -110,10 +117,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         external.load_target()  # missing or bad URLs: one line, exit 2, before pytest starts
     outcome = Outcome()
     no_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # no .pyc into the installed package
+    started = time.time()
     try:
         code = outcome.code(int(pytest.main(cliout.pytest_args(settings, args, results), plugins=[outcome])))
     finally:
         sys.dont_write_bytecode = no_bytecode
+    if args.repeat > 1:
+        from harness import repeat
+
+        print("\n".join(repeat.report(settings.reports_dir / "runs", started)))
     if args.report or args.history:
         index = report.render(results, settings.reports_dir / "allure-report", history=_history(args))
         print(f"\nAllure report: {index}")
@@ -229,6 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", parents=[common], help="check scenario files and config, start nothing")
     validate.add_argument("files", nargs="*")
     validate.add_argument("--json", action="store_true", help="machine-readable output")
+    validate.add_argument("--tools", action="store_true", help="also run promtool check rules and amtool "
+                          "check-config from the Prometheus/Alertmanager images (skipped, saying so, without a "
+                          "container engine)")
     validate.set_defaults(fn=cmd_validate)
     run = sub.add_parser("run", parents=[common], help="run scenarios on the real stack; pytest arguments "
                                                        "after `--` (e.g. `obsdrill run -- --lf -vv`)")
@@ -240,6 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--stacks", type=int, default=1, metavar="N",
                      help="run scenarios that share nothing at the same time on N stacks (host-wide ones alone)")
     run.add_argument("-x", "--exitfirst", action="store_true", help="stop at the first failure")
+    run.add_argument("--repeat", type=repeat_count, default=1, metavar="N",
+                     help="run the selected scenarios N times on one stack; prints per scenario the pass count "
+                          "and the spread of fire/notification times")
     run.add_argument("--lf", "--last-failed", dest="last_failed", action="store_true",
                      help="rerun only the tests that failed last time")
     external.add_options(run)
@@ -273,7 +291,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _terminate(signum: int, frame: Any) -> None:
-    raise SystemExit(128 + signum)  # so every `finally` (teardown) runs on SIGTERM too
+    """SIGTERM or SIGINT: stop like Ctrl-C (pytest ends the session as interrupted, every teardown runs); a
+    second signal is ignored so it cannot cut the teardown short (SIGKILL still can; the reaper then cleans)."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, signal.SIG_IGN)
+    raise Interrupted(signum)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -290,12 +312,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _terminate)
     try:
         return int(args.fn(args))
     except ObsdrillError as exc:
         print(f"obsdrill: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except KeyboardInterrupt as exc:  # SIGINT or SIGTERM outside pytest (up, images build, ...)
+        print(f"obsdrill: {exc or 'interrupted by signal 2'}", file=sys.stderr)
+        return interrupted_code(exc)
     except Exception as exc:  # no input ends in a traceback: one line, the exit code, the full log's path
         log = _error_log()
         print(f"obsdrill: internal error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"

@@ -59,8 +59,10 @@ def pytest_args(settings: Settings, args: argparse.Namespace, results: Path) -> 
            f"--rootdir={SUITE.parent}",  # node ids and JUnit class names independent of where it is installed
            f"--obsdrill-time-factor={settings.time_factor}", f"--obsdrill-scenarios-dir={settings.scenarios_dir}",
            f"--obsdrill-config-dir={settings.config_dir}", f"--obsdrill-images={settings.image_policy}",
-           f"--obsdrill-stack={settings.stack_mode}"]
+           f"--obsdrill-stack={settings.stack_mode}", f"--obsdrill-reports-dir={settings.reports_dir}"]
     out += [f"--obsdrill-scenario={name}" for name in args.scenarios]
+    if getattr(args, "repeat", 1) > 1:
+        out.append(f"--obsdrill-repeat={args.repeat}")
     if args.junitxml:
         out.append(f"--junitxml={Path(args.junitxml).resolve()}")
     if args.keyword:

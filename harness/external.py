@@ -164,7 +164,19 @@ class ExternalStack:
     def cannot(self, faults: list[tuple[str, str]]) -> list[str]:
         """Why faults (where, fault kind) cannot run here."""
         return [f"{where}: {kind} needs a container restart, which --stack external cannot do"
-                for where, kind in faults if kind in RESTART_FAULTS]
+                for where, kind in faults if kind in RESTART_FAULTS or kind == "restart"]
+
+    def stack_fault(self, component: str, fault: str, spec: dict[str, Any]) -> dict[str, Any]:
+        """Faults on the stack's own components (restart, receiver_errors) need its containers or the harness's
+        sink: only a receiver with a sink URL can be made to fail here."""
+        if fault == "receiver_errors" and component == "sink":
+            return self.sink.fail(int(spec.get("status", 503)))
+        raise StackError(f"--stack external cannot inject {fault!r} into {component!r} (no container of its own)")
+
+    def clear_stack_fault(self, component: str, fault: str) -> dict[str, Any]:
+        if fault == "receiver_errors" and component == "sink":
+            return self.sink.stop_failing()
+        return {}
 
     # StackApi ----------------------------------------------------------------------------------
     def has(self, component: str) -> bool:

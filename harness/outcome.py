@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from harness.errors import ConfigError, InfrastructureError, ObsdrillError
+from harness.errors import ConfigError, InfrastructureError, ObsdrillError, interrupted_code
 
 PASSED, FAILED, USAGE, INFRASTRUCTURE = 0, 1, 2, 3
 # pytest.ExitCode -> obsdrill's code, for sessions that end before any test reports
@@ -31,6 +31,7 @@ class Outcome:
 
     def __init__(self) -> None:
         self.failures: list[tuple[str, int, str]] = []
+        self.interrupted: int | None = None
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[Any]) -> Generator[None, Any, None]:
@@ -43,7 +44,12 @@ class Outcome:
         if report.failed:
             self.failures.append((report.nodeid, USAGE, "collect"))
 
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        self.interrupted = interrupted_code(excinfo.value)
+
     def code(self, pytest_exit: int) -> int:
+        if self.interrupted is not None:
+            return self.interrupted
         if self.failures:
             return max(code for _, code, _ in self.failures)
         return _PYTEST.get(int(pytest_exit), FAILED)

@@ -41,6 +41,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="run on the stack `obsdrill up` started (its run id, or latest); nothing started")
     group.addoption("--obsdrill-scenario", action="append", default=[],
                     help="scenario name(s) for the built-in suite (default: all)")
+    group.addoption("--obsdrill-reports-dir", default=None,
+                    help="where the runs' rendered config and result.json go (default ./reports)")
+    group.addoption("--obsdrill-repeat", type=int, default=1,
+                    help="run each selected scenario this many times (one stack)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -53,7 +57,7 @@ def settings_from(config: pytest.Config) -> Settings:
     opt = config.getoption
     return Settings.from_options(time_factor=opt("--obsdrill-time-factor"), config_dir=opt("--obsdrill-config-dir"),
                                  scenarios_dir=opt("--obsdrill-scenarios-dir"), images=opt("--obsdrill-images"),
-                                 stack=opt("--obsdrill-stack"))
+                                 stack=opt("--obsdrill-stack"), reports_dir=opt("--obsdrill-reports-dir"))
 
 
 @pytest.fixture(scope="session")

@@ -222,6 +222,22 @@ class Stack:
             self.log(f"[obsdrill]   restarted {name} (ready after {seconds:.1f}s)")
         self.service(name).clear_fault()
 
+    def stack_fault(self, component: str, fault: str, spec: dict[str, Any]) -> dict[str, Any]:
+        """A fault on a stack component (harness/stackfaults.py): restart it, or make the receiver fail."""
+        if fault == "restart":
+            self._clients.pop(component, None)  # the restarted container may have other host ports
+            seconds = self._container(component).bounce(self.ready_timeout)
+            self.log(f"[obsdrill]   restarted {component} (ready after {seconds:.1f}s)")
+            return {"restarted": component, "ready_after_s": round(seconds, 1)}
+        if fault == "receiver_errors" and component == "sink":
+            return self.sink.fail(int(spec.get("status", 503)))
+        raise StackError(f"no stack fault {fault!r} on {component!r}")
+
+    def clear_stack_fault(self, component: str, fault: str) -> dict[str, Any]:
+        if fault == "receiver_errors" and component == "sink":
+            return self.sink.stop_failing()
+        return {}
+
     def reset(self) -> None:
         """Healthy state between tests and scenarios: every service running, every fault cleared, receivers
         emptied."""

@@ -1,7 +1,9 @@
 """Receiver endpoints the harness runs in place of SaaS: an HTTP receiver (Alertmanager webhook, Slack,
 PagerDuty Events v2 formats) and a real SMTP server. Every delivery is recorded for assertions.
 
-GET /records lists them; DELETE /records clears them (per-test reset)."""
+GET /records lists them; DELETE /records clears them (per-test reset). A failing receiver, for stack-fault
+scenarios: PUT /admin/fail {"status": 503} makes every HTTP delivery answer that status (and not be recorded,
+only counted) until DELETE /admin/fail; GET /admin/fail shows the state and how many deliveries were refused."""
 
 from __future__ import annotations
 
@@ -13,11 +15,15 @@ from email.policy import default as default_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+ADMIN_FAIL = "/admin/fail"
+
 
 class Records:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._items: list[dict[str, Any]] = []
+        self.failing: int | None = None  # the status every HTTP delivery answers while the receiver fails
+        self.refused = 0
 
     def add(self, item: dict[str, Any]) -> None:
         item["received_at"] = time.time()
@@ -32,6 +38,23 @@ class Records:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+
+    def fail(self, status: int | None) -> dict[str, Any]:
+        with self._lock:
+            self.failing = status
+            if status is not None:
+                self.refused = 0
+            return self.state()
+
+    def refuse(self) -> int | None:
+        """The status to answer a delivery with while failing (counted), else None."""
+        with self._lock:
+            if self.failing is not None:
+                self.refused += 1
+            return self.failing
+
+    def state(self) -> dict[str, Any]:
+        return {"failing": self.failing is not None, "status": self.failing, "refused": self.refused}
 
 
 def _http_handler(records: Records) -> type[BaseHTTPRequestHandler]:
@@ -51,15 +74,33 @@ def _http_handler(records: Records) -> type[BaseHTTPRequestHandler]:
                 self._reply(200, {"status": "ok"})
             elif self.path == "/records":
                 self._reply(200, records.all())
+            elif self.path == ADMIN_FAIL:
+                self._reply(200, records.state())
             else:
                 self._reply(404, {"error": "not found"})
 
         def do_DELETE(self) -> None:
+            if self.path == ADMIN_FAIL:
+                self._reply(200, records.fail(None))
+                return
             records.clear()
             self._reply(200, {"cleared": True})
 
+        def do_PUT(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            spec = json.loads(raw or b"{}") if self.path == ADMIN_FAIL else None
+            status = spec.get("status", 503) if isinstance(spec, dict) else None
+            if not isinstance(status, int) or not 500 <= status <= 599:
+                self._reply(400 if spec is not None else 404, {"error": "PUT /admin/fail {\"status\": 500-599}"})
+                return
+            self._reply(200, records.fail(status))
+
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            refused = records.refuse()
+            if refused is not None:
+                self._reply(refused, {"error": "receiver failing (sink admin fault)"})
+                return
             parts = self.path.strip("/").split("/")
             kind, receiver = parts[0], "/".join(parts[1:])
             try:

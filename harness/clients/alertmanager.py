@@ -10,6 +10,7 @@ from typing import Any, Protocol
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from harness.clients.http import session
 from harness.errors import StackError
 
 FAILED = "alertmanager_notifications_failed_total"
@@ -39,9 +40,10 @@ class AlertmanagerClient:
         self.url = url
         self.container = container
         self.config_file = config_file
+        self.http = session("alertmanager")
 
     def alerts(self) -> list[dict[str, Any]]:
-        response = requests.get(f"{self.url}/api/v2/alerts", timeout=10)
+        response = self.http.get(f"{self.url}/api/v2/alerts", timeout=10)
         response.raise_for_status()
         return list(response.json())
 
@@ -50,7 +52,7 @@ class AlertmanagerClient:
                        if a.get("status", {}).get("state") == "active"})
 
     def status(self) -> dict[str, Any]:
-        response = requests.get(f"{self.url}/api/v2/status", timeout=10)
+        response = self.http.get(f"{self.url}/api/v2/status", timeout=10)
         response.raise_for_status()
         return dict(response.json())
 
@@ -60,7 +62,7 @@ class AlertmanagerClient:
 
     def ready(self) -> bool:
         try:
-            return requests.get(f"{self.url}/-/ready", timeout=3).status_code == 200
+            return self.http.get(f"{self.url}/-/ready", timeout=3).status_code == 200
         except requests.RequestException:
             return False
 
@@ -86,7 +88,7 @@ class AlertmanagerClient:
     # what the integrations reported ----------------------------------------------------------------
     def failed_notifications(self) -> dict[str, float]:
         """integration -> alertmanager_notifications_failed_total (summed over reasons), non-zero only."""
-        response = requests.get(f"{self.url}/metrics", timeout=10)
+        response = self.http.get(f"{self.url}/metrics", timeout=10)
         response.raise_for_status()
         out: dict[str, float] = {}
         for family in text_string_to_metric_families(response.text):

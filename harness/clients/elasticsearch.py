@@ -16,6 +16,7 @@ from typing import Any
 import elasticsearch
 from elasticsearch import Elasticsearch
 
+from harness.clients.http import ES_OPTIONS
 from harness.errors import ObsdrillError
 
 KEYWORD_FIELDS = ("TraceId", "SpanId", "SeverityText", "trace_id", "span_id", "correlation_id", "request_id",
@@ -84,7 +85,7 @@ class EsClient:
         _check_client_version()
         self.url = url
         self.prefix = prefix
-        self.es = Elasticsearch(url, request_timeout=timeout)
+        self.es = Elasticsearch(url, request_timeout=timeout, **ES_OPTIONS)
 
     def health(self, wait_for_status: str | None = None, timeout: str = "1s") -> str:
         """green, yellow or red (red also when ``wait_for_status`` was not reached in ``timeout``)."""

@@ -8,6 +8,7 @@ from typing import Any
 
 import requests
 
+from harness.clients.http import session
 from harness.errors import ObsdrillError
 
 
@@ -98,9 +99,10 @@ class GrafanaClient:
         self.url = url.rstrip("/")
         self.auth = (user, password)
         self.timeout = timeout
+        self.http = session("grafana")
 
     def _get(self, path: str, **params: Any) -> requests.Response:
-        return requests.get(f"{self.url}{path}", params=params or None, auth=self.auth, timeout=self.timeout)
+        return self.http.get(f"{self.url}{path}", params=params or None, auth=self.auth, timeout=self.timeout)
 
     def _json(self, path: str, **params: Any) -> Any:
         response = self._get(path, **params)

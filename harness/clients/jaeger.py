@@ -10,6 +10,7 @@ from typing import Any
 
 import requests
 
+from harness.clients.http import session
 from harness.errors import ObsdrillError
 
 
@@ -78,9 +79,10 @@ class JaegerClient:
     def __init__(self, url: str, timeout: float = 10.0) -> None:
         self.url = url.rstrip("/")
         self.timeout = timeout
+        self.http = session("jaeger")
 
     def _get(self, path: str, **params: Any) -> requests.Response:
-        return requests.get(f"{self.url}{path}", params=params or None, timeout=self.timeout)
+        return self.http.get(f"{self.url}{path}", params=params or None, timeout=self.timeout)
 
     def _data(self, path: str, **params: Any) -> Any:
         response = self._get(path, **params)

@@ -9,6 +9,8 @@ from typing import Any
 import requests
 from prometheus_api_client import PrometheusConnect
 
+from harness.clients.http import retry_policy, session
+
 
 @dataclass(frozen=True)
 class Sample:
@@ -57,14 +59,16 @@ def _alert(a: dict[str, Any], name: str = "?") -> PromAlert:
 class PromClient:
     def __init__(self, url: str) -> None:
         self.url = url
-        self.api = PrometheusConnect(url=url, disable_ssl=True)
+        self.http = session("prometheus")
+        self.api = PrometheusConnect(url=url, disable_ssl=True, session=self.http, retry=retry_policy(),
+                                     timeout=10)
 
     def query(self, expr: str) -> list[Sample]:
         result = self.api.custom_query(expr)
         return [Sample(dict(item.get("metric", {})), float(item["value"][1])) for item in result]
 
     def _get(self, path: str, **params: Any) -> Any:
-        response = requests.get(f"{self.url}{path}", params=params, timeout=10)
+        response = self.http.get(f"{self.url}{path}", params=params, timeout=10)
         response.raise_for_status()
         return response.json()["data"]
 
@@ -106,6 +110,6 @@ class PromClient:
 
     def ready(self) -> bool:
         try:
-            return requests.get(f"{self.url}/-/ready", timeout=3).status_code == 200
+            return self.http.get(f"{self.url}/-/ready", timeout=3).status_code == 200
         except requests.RequestException:
             return False

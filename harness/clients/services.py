@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import requests
-
+from harness.clients.http import session
 from harness.errors import ObsdrillError
 
 
@@ -13,9 +12,10 @@ class ServiceClient:
     def __init__(self, name: str, url: str) -> None:
         self.name = name
         self.url = url
+        self.http = session(name)
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        response = requests.request(method, f"{self.url}{path}", json=body, timeout=10)
+        response = self.http.request(method, f"{self.url}{path}", json=body, timeout=10)
         if response.status_code >= 400:
             raise ObsdrillError(f"service {self.name}: {method} {path} answered {response.status_code}: "
                                 f"{response.text[:300]}")

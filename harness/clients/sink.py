@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import requests
+from harness.clients.http import session
 
 
 @dataclass(frozen=True)
@@ -57,12 +57,13 @@ def _notification(r: dict[str, Any]) -> Notification:
 class SinkClient:
     def __init__(self, url: str) -> None:
         self.url = url
+        self.http = session("sink")
 
     def all(self) -> list[Notification]:
         return [_notification(r) for r in self.raw()]
 
     def raw(self) -> list[dict[str, Any]]:
-        response = requests.get(f"{self.url}/records", timeout=10)
+        response = self.http.get(f"{self.url}/records", timeout=10)
         response.raise_for_status()
         return list(response.json())
 
@@ -75,4 +76,17 @@ class SinkClient:
                 and (receiver is None or n.receiver == receiver)]
 
     def clear(self) -> None:
-        requests.delete(f"{self.url}/records", timeout=10).raise_for_status()
+        self.http.delete(f"{self.url}/records", timeout=10).raise_for_status()
+
+    # a failing receiver (stack fault receiver_errors) -------------------------------------------------
+    def fail(self, status: int) -> dict[str, Any]:
+        """Every HTTP delivery answers ``status`` (5xx) until :meth:`stop_failing`; counted, not recorded."""
+        response = self.http.put(f"{self.url}/admin/fail", json={"status": status}, timeout=10)
+        response.raise_for_status()
+        return dict(response.json())
+
+    def stop_failing(self) -> dict[str, Any]:
+        """The receiver answers again; the state says how many deliveries it refused."""
+        response = self.http.delete(f"{self.url}/admin/fail", timeout=10)
+        response.raise_for_status()
+        return dict(response.json())

@@ -66,6 +66,14 @@ class ObsContainer(DockerContainer):
         wrapped.start()
         return self.wait_ready(timeout)
 
+    def bounce(self, timeout: float) -> float:
+        """Stop the running container (SIGTERM, its data on tmpfs is lost) and start it again; seconds to ready."""
+        wrapped = self._wrapped()
+        if wrapped is None:
+            raise ReadinessTimeoutError(f"{self.alias}: cannot restart a container that was never started")
+        wrapped.stop(timeout=10)
+        return self.restart(timeout)
+
     def url(self, port: int | None = None) -> str:
         """``http://127.0.0.1:<host port>`` of a container port (default: the readiness port)."""
         port = port or self.spec.readiness.port

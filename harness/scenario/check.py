@@ -18,6 +18,7 @@ from harness.errors import ConfigError
 from harness.platform import DOWNSTREAMS, FAULT_PARAMS, FAULT_SCHEMAS, SERVICE_FAULTS
 from harness.scenario.loader import load_scenario
 from harness.scenario.model import MetricCheck, Scenario
+from harness.stackfaults import STACK_FAULT_SCHEMAS, STACK_FAULTS
 
 
 def promql_error(expr: str) -> str | None:
@@ -44,6 +45,14 @@ def _queries(scenario: Scenario) -> list[tuple[str, MetricCheck]]:
             + [(f"recovery.metrics[{i}]", q) for i, q in enumerate(scenario.recovery.metrics)])
 
 
+_OFFERED = {**SERVICE_FAULTS, **STACK_FAULTS}  # the services' faults and the stack's own (harness/stackfaults.py)
+_SCHEMAS = {**FAULT_SCHEMAS, **STACK_FAULT_SCHEMAS}
+
+
+def _params(fault: str) -> tuple[str, ...]:
+    return FAULT_PARAMS.get(fault) or tuple(STACK_FAULT_SCHEMAS[fault]["properties"])  # type: ignore[arg-type]
+
+
 def _fault_problems(scenario: Scenario) -> list[str]:
     return [problem for i, f in enumerate(scenario.method)
             for problem in fault_problems(f.service, f.fault, f.spec, f"method[{i}]")]
@@ -52,16 +61,16 @@ def _fault_problems(scenario: Scenario) -> list[str]:
 def fault_problems(service: str, fault: str, spec: Mapping[str, object], where: str) -> list[str]:
     """What is wrong with injecting ``fault`` with ``spec`` into ``service`` (a scenario's method[i], or
     ``obsdrill fault``): an unknown service or fault, parameters it does not take or values out of range."""
-    offered = SERVICE_FAULTS.get(service)
+    offered = _OFFERED.get(service)
     if offered is None:
-        return [f"{where}.service: {service!r} is not a service of the platform ({', '.join(SERVICE_FAULTS)})"]
+        return [f"{where}.service: {service!r} is not a service of the platform ({', '.join(_OFFERED)})"]
     if fault not in offered:
         return [f"{where}.fault: {fault!r} is not offered by {service} (it offers {', '.join(offered)})"]
     out = []
-    unknown = sorted(set(spec) - set(FAULT_PARAMS[fault]))
+    unknown = sorted(set(spec) - set(_params(fault)))
     if unknown:
         out.append(f"{where}.with: {', '.join(unknown)} not a parameter of {fault} "
-                   f"({', '.join(FAULT_PARAMS[fault]) or 'none'})")
+                   f"({', '.join(_params(fault)) or 'none'})")
     else:
         out += fault_param_problems(fault, spec, f"{where}.with")
     target = spec.get("target")
@@ -73,7 +82,7 @@ def fault_problems(service: str, fault: str, spec: Mapping[str, object], where: 
 
 def fault_param_problems(fault: str, spec: Mapping[str, object], where: str) -> list[str]:
     """Each parameter of ``spec`` outside what ``fault`` accepts (platform.FAULT_SCHEMAS), e.g. a rate of 7."""
-    validator = jsonschema.Draft202012Validator(FAULT_SCHEMAS[fault])
+    validator = jsonschema.Draft202012Validator(_SCHEMAS[fault])
     out = []
     for error in sorted(validator.iter_errors(dict(spec)), key=lambda e: list(e.absolute_path)):
         field = ".".join(str(p) for p in error.absolute_path)

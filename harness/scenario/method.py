@@ -17,6 +17,7 @@ from harness.events import Events, FaultCleared, FaultInjected, Message
 from harness.platform import RESTART_FAULTS
 from harness.scenario.model import Fault
 from harness.scenario.stackapi import StackApi
+from harness.stackfaults import INSTANT, STACK_FAULTS, is_stack_fault
 
 
 def progress(state: Mapping[str, Any]) -> tuple[str, str]:
@@ -98,7 +99,10 @@ class FaultSchedule:
     def inject(self, fault: Fault) -> None:
         with self._lock:
             self.touched.append(fault)
-        state = self.stack.service(fault.service).set_fault(fault.fault, fault.spec)
+        if is_stack_fault(fault.fault):  # a fault on the stack's own component (harness/stackfaults.py)
+            state = self.stack.stack_fault(fault.service, fault.fault, fault.spec)
+        else:
+            state = self.stack.service(fault.service).set_fault(fault.fault, fault.spec)
         self._event("injected", fault, state)
         if fault.require_reached:
             self.settle(fault)
@@ -129,7 +133,9 @@ class FaultSchedule:
         return state
 
     def clear(self, fault: Fault) -> None:
-        if fault.fault in RESTART_FAULTS:
+        if is_stack_fault(fault.fault):
+            self._event("cleared", fault, self.stack.clear_stack_fault(fault.service, fault.fault))
+        elif fault.fault in RESTART_FAULTS:
             self.stack.heal(fault.service)
             self._event("healed (restarted)", fault)
         else:
@@ -164,6 +170,11 @@ class FaultSchedule:
         return done
 
     def _restore(self, name: str, restart: bool) -> str:
+        if name in STACK_FAULTS:  # a stack component: undo its own faults (a restart needs no undoing)
+            for fault in STACK_FAULTS[name]:
+                if fault not in INSTANT:
+                    self.stack.clear_stack_fault(name, fault)
+            return f"{name}: stack faults cleared"
         if not restart:
             try:
                 self.stack.service(name).clear_fault()

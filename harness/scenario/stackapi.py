@@ -3,7 +3,7 @@ Protocol so the engine can be driven by a fake in unit tests."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from harness.clients import AlertmanagerClient, PromClient, ServiceClient, SinkClient
 from harness.clients.elasticsearch import EsClient
@@ -40,6 +40,10 @@ class StackApi(Protocol):
     def url(self, component: str) -> str: ...
 
     def heal(self, name: str) -> None: ...
+
+    def stack_fault(self, component: str, fault: str, spec: dict[str, Any]) -> dict[str, Any]: ...
+
+    def clear_stack_fault(self, component: str, fault: str) -> dict[str, Any]: ...
 
     def reset(self) -> None: ...
 

@@ -23,10 +23,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "scenario" in metafunc.fixturenames:
         names = metafunc.config.getoption("--obsdrill-scenario") or None
         scenarios = load_scenarios(settings_from(metafunc.config).scenarios_dir, names)
+        repeat = max(1, int(metafunc.config.getoption("--obsdrill-repeat")))  # obsdrill run --repeat N
         stacks = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))  # set by pytest-xdist on its workers
         if stacks > 1:
             scenarios = schedule.order(scenarios, stacks)
-        metafunc.parametrize("scenario", scenarios, ids=[s.name for s in scenarios])
+        ids = [s.name if repeat == 1 else f"{s.name}#{k + 1}" for k in range(repeat) for s in scenarios]
+        metafunc.parametrize("scenario", [s for _ in range(repeat) for s in scenarios], ids=ids)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from harness.settings import project_root
 
 BUILT_IN = {"error-burst", "high-response-time", "database-connection-high", "cv-analysis-queue-backup",
             "payment-failures", "high-cpu-usage", "high-memory-usage", "disk-space-low", "service-down",
-            "gpu-temperature-high", "ai-generation-success-low", "baseline"}
+            "gpu-temperature-high", "ai-generation-success-low", "baseline", "receiver-failing"}
 
 
 def test_shipped_scenarios_validate() -> None:

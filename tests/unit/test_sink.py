@@ -53,3 +53,16 @@ def test_sink_records_webhooks_and_mail(sink: tuple[SinkClient, int]) -> None:
     assert notes[1].subject == "[CRITICAL] X"
     client.clear()
     assert client.all() == []
+
+
+def test_a_failing_receiver_answers_5xx_counts_and_recovers(sink: tuple[SinkClient, int]) -> None:
+    client, _ = sink
+    payload = {"receiver": "ops", "status": "firing", "alerts": []}
+    assert client.fail(503) == {"failing": True, "status": 503, "refused": 0}
+    for _ in range(2):
+        assert requests.post(f"{client.url}/tap/ops", data=json.dumps(payload), timeout=5).status_code == 503
+    assert client.all() == []  # refused deliveries are not recorded
+    assert client.stop_failing() == {"failing": False, "status": None, "refused": 2}
+    requests.post(f"{client.url}/tap/ops", data=json.dumps(payload), timeout=5).raise_for_status()
+    assert [n.receiver for n in client.taps()] == ["ops"]
+    assert requests.put(f"{client.url}/admin/fail", json={"status": 200}, timeout=5).status_code == 400

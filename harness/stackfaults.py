@@ -1,0 +1,25 @@
+"""Faults on the stack's own components (issue 13.2), as method steps like the services' faults but naming a
+component: ``{fault: restart, service: alertmanager}`` (or prometheus) restarts the container (its data kept:
+Alertmanager's notification log and silences, Prometheus's TSDB and so its `for` state); ``{fault:
+receiver_errors, service: sink, with: {status: 503}, duration: 30s}`` makes the receiver answer 5xx so
+Alertmanager retries (alertmanager_notifications_failed_total counts the failures). Data; the schedule
+(harness/scenario/method.py) applies them through the stack (harness/stack.py ``stack_fault``)."""
+
+from __future__ import annotations
+
+STACK_FAULTS: dict[str, tuple[str, ...]] = {
+    "alertmanager": ("restart",),
+    "prometheus": ("restart",),
+    "sink": ("receiver_errors",),
+}
+STACK_FAULT_SCHEMAS: dict[str, dict[str, object]] = {
+    "restart": {"type": "object", "properties": {}, "additionalProperties": False},
+    "receiver_errors": {"type": "object", "additionalProperties": False,
+                        "properties": {"status": {"type": "integer", "minimum": 500, "maximum": 599}}},
+}
+# restart happens at once: there is nothing to clear afterwards
+INSTANT = frozenset({"restart"})
+
+
+def is_stack_fault(fault: str) -> bool:
+    return fault in STACK_FAULT_SCHEMAS
