@@ -6,6 +6,7 @@ factor (the rule's `for` + one evaluation + one scrape + group_wait: nothing can
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -15,6 +16,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+from harness import envvars
 from harness.config import load_source
 from harness.render import render
 from harness.settings import Settings
@@ -82,7 +84,9 @@ def run_suite(settings: Settings, stacks: int, out: Path, extra: list[str]) -> d
     print(f"[bench] {' '.join(command)}", flush=True)
     with HostSampler() as sampler, (out / "run.log").open("w") as log:
         started = time.monotonic()
-        code = subprocess.call(command, stdout=log, stderr=subprocess.STDOUT)
+        # the stacks' run dirs (result.json) follow the environment, not --reports-dir
+        env = {**os.environ, envvars.REPORTS_DIR: str(out)}
+        code = subprocess.call(command, stdout=log, stderr=subprocess.STDOUT, env=env)
         wall = time.monotonic() - started
     alerts = []
     for path in sorted(out.glob("runs/*/result.json")):

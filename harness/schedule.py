@@ -128,8 +128,11 @@ def batches(scenarios: Sequence[Scenario], slots: int, same_stack: bool) -> list
 
 
 def order(scenarios: Sequence[Scenario], slots: int) -> list[Scenario]:
-    """The scenarios batch by batch (several stacks): what a distributing runner should hand out first."""
-    return [s for batch in batches(scenarios, slots, same_stack=False) for s in batch]
+    """The scenarios batch by batch (several stacks), host-wide batches last: while the stacks start and
+    warm up the host's CPU is busy enough to fire HighCPUUsage before any fault."""
+    found = batches(scenarios, slots, same_stack=False)
+    host = [b for b in found if any(c.host and c.exclusive for s in b for c in claims(s))]
+    return [s for batch in [b for b in found if b not in host] + host for s in batch]
 
 
 def host_locks(scenario: Scenario) -> list[tuple[str, bool]]:

@@ -88,6 +88,7 @@ def test_the_built_in_suite_on_one_stack_is_nearly_sequential_and_on_three_is_no
     assert [s.name for b in several[:2] for s in b] == ["high-cpu-usage", "high-memory-usage"] or \
         [s.name for b in several[:2] for s in b] == ["high-memory-usage", "high-cpu-usage"]
     assert all(len(b) == 1 for b in several[:2])
+    assert {s.name for s in schedule.order(suite, 3)[-2:]} == {"high-cpu-usage", "high-memory-usage"}
 
 
 def test_host_locks_keep_a_host_wide_scenario_alone(tmp_path: Path) -> None:
