@@ -64,7 +64,7 @@ def build(settings: Settings, images: dict[str, ImageChoice], run: RunContext, v
     tiers.second.append(gpu_sim(image["services"], run, time_scale=1.0 / settings.time_factor))
     volumes = {volume.name: volume.mount} if volume.mount is not None else {}
     tiers.second += [node_exporter(image["node-exporter"], run, volumes), alertmanager(image["alertmanager"], run),
-                     prometheus(image["prometheus"], run)]
+                     prometheus(image["prometheus"], run, settings.time_factor)]
     if full and "grafana" in image:
         tiers.second.append(grafana(image["grafana"], run, admin_password=GRAFANA_PASSWORD))
     return tiers

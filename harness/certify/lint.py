@@ -18,16 +18,8 @@ from harness.config import SourceConfig
 
 CLEAN = ("per-second rates (rate, irate, deriv, avg_over_time, ...) and ratios of window totals scale "
          "cleanly with the time factor")
-# Prometheus flags the harness leaves at their defaults (harness/components/prometheus.py): real time.
-PROMETHEUS_FLAGS = (
-    ("--query.lookback-delta", "5m", "an instant selector still returns a series for this long after its last "
-     "sample when no staleness marker was written (target removed, Prometheus restarted)"),
-    ("--rules.alert.resend-delay", "1m", "firing alerts are re-sent to Alertmanager this often, each valid for "
-     "4x max(resend delay, evaluation interval): Alertmanager drops an alert Prometheus stopped sending only "
-     "after that"),
-    ("--rules.alert.for-grace-period", "10m", "after a Prometheus restart, a `for` shorter than this is not "
-     "restored from ALERTS_FOR_STATE"),
-)
+# Prometheus's flags that are durations (lookback delta, resend delay, `for` grace period) are scaled by the
+# harness like every interval (harness/components/prometheus.py SCALED_FLAGS): not findings.
 AM_RESOLVE_TIMEOUT = "5m"
 
 
@@ -76,14 +68,12 @@ def recording_rules(source: SourceConfig) -> dict[str, str]:
 
 
 def _config_findings(source: SourceConfig) -> Iterator[Finding]:
-    for flag, default, reason in PROMETHEUS_FLAGS:
-        yield Finding("prometheus (command line)", "", f"{flag} (default {default}, not set by the harness)",
-                      f"{reason}; it stays {default} of wall time, {default} / factor of real time")
     timeout = (source.alertmanager.get("global") or {}).get("resolve_timeout")
     yield Finding("alertmanager/alertmanager.yml", "", f"global.resolve_timeout ({timeout or AM_RESOLVE_TIMEOUT}"
                   f"{'' if timeout else ' default, not scaled'})",
                   "Alertmanager applies it only to alerts that arrive without EndsAt; Prometheus always sets "
-                  "EndsAt from its resend delay (above), so alerts from Prometheus resolve on that instead")
+                  "EndsAt from its resend delay (scaled by the harness), so alerts from Prometheus resolve on that "
+                  "instead")
 
 
 def _rule_findings(file: str, rule_name: str, rule: dict[str, Any], records: Mapping[str, str]) -> list[Finding]:

@@ -85,9 +85,16 @@ def test_ratios_of_totals_and_rates_are_not_named() -> None:
 def test_config_wide_settings_are_named(tmp_path: Path) -> None:
     report = lint(load_source(_config(tmp_path, [], resolve_timeout="2m")))
     settings = [f.setting for f in report.findings if not f.rule]
-    assert any(s.startswith("--query.lookback-delta") for s in settings)
-    assert any(s.startswith("--rules.alert.resend-delay") for s in settings)
+    assert not any(s.startswith("--") for s in settings)  # the harness scales Prometheus's duration flags
     assert "global.resolve_timeout (2m)" in settings
+
+
+def test_prometheus_duration_flags_are_scaled_by_the_time_factor() -> None:
+    from harness.components.prometheus import scaled_flags
+
+    assert scaled_flags(0.1) == ("--query.lookback-delta=30000ms", "--rules.alert.resend-delay=6000ms",
+                                 "--rules.alert.for-grace-period=60000ms")
+    assert scaled_flags(1.0)[1] == "--rules.alert.resend-delay=60000ms"
 
 
 def test_selectors_follow_recording_rules_and_reach_counts_offsets() -> None:
