@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from harness import __version__, cliout, envvars, external, report, session
-from harness.errors import ConfigError, Interrupted, ObsdrillError, interrupted_code
+from harness.clistack import add_parsers as add_stack_commands
+from harness.errors import Interrupted, ObsdrillError, interrupted_code
 from harness.repeat import repeat_count
 from harness.settings import DEFAULT_TIME_FACTOR, IMAGE_POLICIES, STACK_MODES, Settings
 
@@ -29,37 +30,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         stack=getattr(args, "stack", None), reports_dir=getattr(args, "reports_dir", None))
 
 
-def cmd_runtime(args: argparse.Namespace) -> int:
-    from harness.runtime import ensure_runtime
-
-    runtime = ensure_runtime(_settings(args).cache_dir)
-    print(f"container runtime: {runtime.describe()}")
-    return 0
 
 
-def cmd_images(args: argparse.Namespace) -> int:
-    from harness.images import load_recipes, resolve_images
-    from harness.runtime import ensure_runtime
-
-    settings = _settings(args)
-    runtime = ensure_runtime(settings.cache_dir)
-    recipes = load_recipes(settings.config_dir / "images")
-    from harness.topology import images_for
-
-    names = tuple(args.names) or images_for(settings.stack_mode)
-    unknown = [n for n in names if n not in recipes]
-    if unknown:
-        raise ObsdrillError(f"images build: unknown image(s) {', '.join(unknown)} (known: {', '.join(recipes)})")
-    started = time.monotonic()
-    client = runtime.client()
-    for name, choice in resolve_images(client, settings, recipes, names).items():
-        if not choice.available:
-            print(f"{name}: unavailable (no image): {choice.reason}")
-            continue
-        size = int(client.images.get(choice.image).attrs.get("Size", 0)) / 1e6
-        print(f"{name}: {choice.image} [{choice.source}] {size:.0f} MB")
-    print(f"images ready in {time.monotonic() - started:.1f}s")
-    return 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -144,59 +116,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_up(args: argparse.Namespace) -> int:
-    from harness.runtime import ensure_runtime
-    from harness.stack import Stack
-
-    settings = _settings(args)
-    if settings.stack_mode == "external":
-        raise ConfigError("obsdrill up --stack external: an external stack is started by someone else")
-    stack = Stack(settings, ensure_runtime(settings.cache_dir), detached=True)
-    stack.start()  # stops what it started if it fails or is interrupted
-    session.record(settings.cache_dir, stack)  # `run --reuse` and the live commands find it again
-    print(f"\nobsdrill stack {stack.run_id} is up ({settings.stack_mode}, time factor {settings.time_factor:g}):")
-    for name, url in stack.urls().items():
-        print(f"  {name:14} {url}")
-    for fact, value in stack.facts().items():
-        if fact == "Grafana" and not value.startswith("http"):
-            print(f"  Grafana: {value}")
-    print(f"rendered config: {stack.run_dir}\nstop it with: obsdrill down --run {stack.run_id}")
-    return 0
 
 
-def cmd_down(args: argparse.Namespace) -> int:
-    from harness.reaper import reap
-    from harness.runtime import ensure_runtime
-
-    settings = _settings(args)
-    client = ensure_runtime(settings.cache_dir, install=False).client()
-    if args.run:
-        removed = reap(client, run_id=args.run, cache_dir=settings.cache_dir)
-    else:
-        removed = reap(client, detached=True, cache_dir=settings.cache_dir)
-    session.forget(settings.cache_dir, [args.run] if args.run else None)
-    print("\n".join(removed) if removed else "no stack started by `obsdrill up` is running")
-    return 0
 
 
-def cmd_reap(args: argparse.Namespace) -> int:
-    from harness.reaper import reap
-    from harness.runtime import ensure_runtime
-
-    runtime = ensure_runtime(_settings(args).cache_dir, install=False)
-    removed = reap(runtime.client(), everything=args.all, cache_dir=_settings(args).cache_dir)
-    print("\n".join(removed) if removed else "nothing to reap")
-    return 0
 
 
-def cmd_compose(args: argparse.Namespace) -> int:
-    from harness.compose import CONFIG_SUBDIR, write_compose
-
-    settings = _settings(args)
-    out = Path(args.out) if args.out else Path.cwd()
-    target = write_compose(settings, out)
-    print(f"wrote {target} (full stack, time factor {settings.time_factor:g}); its config is in {out / CONFIG_SUBDIR}")
-    return 0
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -225,12 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="full (default: metrics, logs, traces, Grafana if it has an image), core "
                              "(metrics, alerts) or external (`run` on a stack given by URL, see --external)")
     sub = parser.add_subparsers(dest="command", required=True)
-    runtime = sub.add_parser("runtime", parents=[common], help="find or set up the container runtime")
-    runtime.set_defaults(fn=cmd_runtime)
-    images = sub.add_parser("images", parents=[common], help="resolve/build images: `obsdrill images build [NAME...]`")
-    images.add_argument("action", choices=["build"])
-    images.add_argument("names", nargs="*")
-    images.set_defaults(fn=cmd_images)
+    add_stack_commands(sub, common, _settings)  # runtime, images, up, down, reap, compose
     init = sub.add_parser("init", help="scaffold a project: config/, scenarios/, tests/, CI examples")
     init.add_argument("dir")
     init.add_argument("--force", action="store_true", help="write into a non-empty DIR (overwrites those files)")
@@ -264,21 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--reuse", nargs="?", const=session.LATEST, metavar="RUN_ID",
                      help="run on the stack `obsdrill up` started (default: the latest), reset between scenarios")
     run.set_defaults(fn=cmd_run)
-    sub.add_parser("up", parents=[common], help="start the stack and leave it running; prints every URL"
-                   ).set_defaults(fn=cmd_up)
-    down = sub.add_parser("down", parents=[common], help="stop what `obsdrill up` started")
-    down.add_argument("--run", help="only this run id")
-    down.set_defaults(fn=cmd_down)
     report_cmd = sub.add_parser("report", parents=[common], help="render the Allure HTML report")
     report_cmd.add_argument("--history", metavar="DIR", help=HISTORY_HELP)
     report_cmd.set_defaults(fn=cmd_report)
-    reap = sub.add_parser("reap", parents=[common], help="remove what killed runs left")
-    reap.add_argument("--all", action="store_true", help="remove every obsdrill container/network/volume")
-    reap.set_defaults(fn=cmd_reap)
-    compose = sub.add_parser("compose", parents=[common],
-                             help="write docker-compose.yml (full stack) and the config it mounts (reports/compose/)")
-    compose.add_argument("--out", help="dir for docker-compose.yml and reports/compose/ (default: the repository root)")
-    compose.set_defaults(fn=cmd_compose)
     from harness.certify.command import add_parser as add_certify
     from harness.live.commands import add_parsers as add_live
 
