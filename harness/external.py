@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from harness import deployed, envvars
+from harness import deployed, envvars, stackfaults
 from harness.clients import AlertmanagerClient, PromClient, ServiceClient, SinkClient
 from harness.clients.amgroups import AlertGroupsSink
 from harness.clients.elasticsearch import EsClient
@@ -169,14 +169,13 @@ class ExternalStack:
     def stack_fault(self, component: str, fault: str, spec: dict[str, Any]) -> dict[str, Any]:
         """Faults on the stack's own components (restart, receiver_errors) need its containers or the harness's
         sink: only a receiver with a sink URL can be made to fail here."""
-        if fault == "receiver_errors" and component == "sink":
-            return self.sink.fail(int(spec.get("status", 503)))
+        receiver = stackfaults.receiver_errors(lambda: self.sink, component, fault, spec)
+        if receiver is not None:
+            return receiver
         raise StackError(f"--stack external cannot inject {fault!r} into {component!r} (no container of its own)")
 
     def clear_stack_fault(self, component: str, fault: str) -> dict[str, Any]:
-        if fault == "receiver_errors" and component == "sink":
-            return self.sink.stop_failing()
-        return {}
+        return stackfaults.receiver_errors(lambda: self.sink, component, fault, None) or {}
 
     # StackApi ----------------------------------------------------------------------------------
     def has(self, component: str) -> bool:

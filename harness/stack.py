@@ -13,7 +13,7 @@ from typing import Any, TypeVar, cast
 
 from testcontainers.core.network import Network
 
-from harness import topology, volumes
+from harness import stackfaults, topology, volumes
 from harness.clients import AlertmanagerClient, PromClient, ServiceClient, SinkClient
 from harness.clients.elasticsearch import EsClient
 from harness.clients.jaeger import JaegerClient
@@ -229,14 +229,13 @@ class Stack:
             seconds = self._container(component).bounce(self.ready_timeout)
             self.log(f"[obsdrill]   restarted {component} (ready after {seconds:.1f}s)")
             return {"restarted": component, "ready_after_s": round(seconds, 1)}
-        if fault == "receiver_errors" and component == "sink":
-            return self.sink.fail(int(spec.get("status", 503)))
+        receiver = stackfaults.receiver_errors(lambda: self.sink, component, fault, spec)
+        if receiver is not None:
+            return receiver
         raise StackError(f"no stack fault {fault!r} on {component!r}")
 
     def clear_stack_fault(self, component: str, fault: str) -> dict[str, Any]:
-        if fault == "receiver_errors" and component == "sink":
-            return self.sink.stop_failing()
-        return {}
+        return stackfaults.receiver_errors(lambda: self.sink, component, fault, None) or {}
 
     def reset(self) -> None:
         """Healthy state between tests and scenarios: every service running, every fault cleared, receivers

@@ -7,6 +7,9 @@ Alertmanager retries (alertmanager_notifications_failed_total counts the failure
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 STACK_FAULTS: dict[str, tuple[str, ...]] = {
     "alertmanager": ("restart",),
     "prometheus": ("restart",),
@@ -23,3 +26,12 @@ INSTANT = frozenset({"restart"})
 
 def is_stack_fault(fault: str) -> bool:
     return fault in STACK_FAULT_SCHEMAS
+
+
+def receiver_errors(sink: Callable[[], Any], component: str, fault: str,
+                    spec: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Inject (``spec`` given) or clear (None) the receiver_errors fault through the harness's sink; None when
+    ``fault`` on ``component`` is not that one."""
+    if fault != "receiver_errors" or component != "sink":
+        return None
+    return dict(sink().fail(int(spec.get("status", 503)))) if spec is not None else dict(sink().stop_failing())
