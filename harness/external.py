@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from harness import deployed, envvars, stackfaults
+from harness import deployed, envvars, progress, stackfaults
 from harness.clients import AlertmanagerClient, PromClient, ServiceClient, SinkClient
 from harness.clients.amgroups import AlertGroupsSink
 from harness.clients.elasticsearch import EsClient
@@ -23,6 +23,7 @@ from harness.clients.jaeger import JaegerClient
 from harness.config import load_source
 from harness.errors import ConfigError, ObsdrillError, StackError
 from harness.platform import GPU_SIM, RESTART_FAULTS
+from harness.progress import Log
 from harness.render import RenderedConfig
 from harness.settings import Settings
 
@@ -112,7 +113,7 @@ def options_env(args: argparse.Namespace) -> dict[str, str]:
 class ExternalStack:
     """The StackApi over an ExternalTarget."""
 
-    def __init__(self, settings: Settings, target: ExternalTarget, log: Callable[[str], None] = print) -> None:
+    def __init__(self, settings: Settings, target: ExternalTarget, log: Log = progress.say) -> None:
         self.settings = settings
         self.target = target
         self.log = log
@@ -135,10 +136,10 @@ class ExternalStack:
         background = tuple(load_source(self.settings.config_dir).declared_background)
         self.config = deployed.read(self.url("prometheus"), self.url("alertmanager"), self.run_dir,
                                     self.settings.time_factor, background)
-        self.log(f"[obsdrill] run {self.run_id}: external stack ({', '.join(self.target.urls)}; services "
+        self.log(f"run {self.run_id}: external stack ({', '.join(self.target.urls)}; services "
                  f"{', '.join(self.target.services) or 'none'}); deployed config in {self.run_dir}")
         for line in self.left_out():
-            self.log(f"[obsdrill]   not checked in this mode: {line}")
+            self.log(f"  not checked in this mode: {line}")
         return self
 
     def stop(self) -> None:
@@ -147,7 +148,7 @@ class ExternalStack:
             try:
                 self.service(name).clear_fault()
             except (ObsdrillError, OSError) as exc:
-                self.log(f"[obsdrill] external service {name}: faults not cleared: {exc}")
+                self.log(f"external service {name}: faults not cleared: {exc}")
 
     # what this mode cannot do ------------------------------------------------------------------
     def left_out(self) -> list[str]:

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable
 from pathlib import Path
 
 import docker
 
+from harness import progress
+from harness.progress import Log
 from harness.settings import OWNER_LABEL, RUN_LABEL
 
 PID_LABEL = "io.obsdrill.pid"
@@ -43,7 +44,7 @@ def owner_alive(labels: dict[str, str]) -> bool:
 
 
 def reap(client: docker.DockerClient, run_id: str | None = None, everything: bool = False,
-         log: Callable[[str], None] = print, cache_dir: Path | None = None,
+         log: Log = progress.say, cache_dir: Path | None = None,
          detached: bool = False) -> list[str]:
     """Remove leftovers: of one run, of dead owners (default), of detached stacks (``detached``) or all
     obsdrill resources (``everything``). With ``cache_dir`` the same runs' data volumes are released too."""
@@ -74,5 +75,5 @@ def reap(client: docker.DockerClient, run_id: str | None = None, everything: boo
 
         removed += reap_volumes(cache_dir, wanted)
     if removed and run_id is None and not detached:
-        log(f"[obsdrill] reaped leftovers of earlier runs: {', '.join(removed)}")
+        log(f"reaped leftovers of earlier runs: {', '.join(removed)}")
     return removed

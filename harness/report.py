@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from harness import progress
 from harness.errors import ConfigError, ExpectationFailed, InfrastructureError, ObsdrillError
 from harness.resources import cache_home
 from harness.system import run
@@ -56,7 +57,7 @@ def allure_bin() -> Path:
         return binary
     if shutil.which("npm") is None:
         raise ObsdrillError("Allure report: npm is not installed (apt-get install npm, or install Node.js)")
-    print(f"[obsdrill] installing Allure {ALLURE_VERSION} from npm into {tools_dir()}", flush=True)
+    progress.say(f"installing Allure {ALLURE_VERSION} from npm into {tools_dir()}")
     tools_dir().mkdir(parents=True, exist_ok=True)
     run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(tools_dir()), f"allure@{ALLURE_VERSION}"],
         "Allure report: npm install", ObsdrillError)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import docker
 
+from harness import progress
 from harness.errors import RuntimeUnavailableError
 from harness.system import apt_install, is_root
 
@@ -119,7 +120,7 @@ def _start_podman_service(cache_dir: Path) -> None:
     Path(PODMAN_SOCKET).parent.mkdir(parents=True, exist_ok=True)
     cache_dir.mkdir(parents=True, exist_ok=True)
     log = (cache_dir / "podman-service.log").open("ab")
-    print(f"[obsdrill] starting Podman's Docker-compatible socket at {PODMAN_SOCKET}", flush=True)
+    progress.say(f"starting Podman's Docker-compatible socket at {PODMAN_SOCKET}")
     subprocess.Popen(
         ["podman", "system", "service", "--time=0", f"unix://{PODMAN_SOCKET}"],
         stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True,

@@ -10,14 +10,13 @@ import argparse
 import dataclasses
 import json
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import docker
 
-from harness import envvars
+from harness import envvars, progress
 from harness.clients import AlertmanagerClient
 from harness.components.alertmanager import CONFIG_DIR as AM_CONFIG_DIR
 from harness.components.jaeger import QUERY
@@ -25,6 +24,7 @@ from harness.components.spec import COMPONENT_LABEL
 from harness.errors import ConfigError, ObsdrillError, StackError
 from harness.external import ExternalStack, ExternalTarget
 from harness.platform import GPU_SIM, SERVICES
+from harness.progress import Log
 from harness.reaper import DETACHED, PID_LABEL
 from harness.settings import OWNER_LABEL, RUN_LABEL, Settings
 
@@ -121,7 +121,7 @@ class ReusedStack(ExternalStack):
     rendered config, which its containers mount, is never written)."""
 
     def __init__(self, settings: Settings, state: UpState, containers: dict[str, Any],
-                 log: Callable[[str], None] = print, ready_timeout: float = 120.0) -> None:
+                 log: Log = progress.say, ready_timeout: float = 120.0) -> None:
         self.state, self.ready_timeout = state, ready_timeout
         urls = {c: host_url(containers[c], state.ports[c]) for c in containers if c in state.ports}
         services = {s: urls[s] for s in (*SERVICES, GPU_SIM) if s in urls}
@@ -131,7 +131,7 @@ class ReusedStack(ExternalStack):
 
     def start(self) -> ReusedStack:
         super().start()
-        self.log(f"[obsdrill] reusing the `obsdrill up` stack {self.state.run_id} ({self.state.stack_mode}, time "
+        self.log(f"reusing the `obsdrill up` stack {self.state.run_id} ({self.state.stack_mode}, time "
                  f"factor {self.state.time_factor:g}; its config in {self.state.run_dir})")
         return self
 
@@ -163,7 +163,7 @@ class ReusedStack(ExternalStack):
         while True:
             try:
                 self.service(name).faults()
-                self.log(f"[obsdrill]   restarted {name} (ready after {time.monotonic() - started:.1f}s)")
+                self.log(f"  restarted {name} (ready after {time.monotonic() - started:.1f}s)")
                 return
             except (ObsdrillError, OSError):
                 if time.monotonic() - started > self.ready_timeout:

@@ -13,7 +13,7 @@ from typing import Any, TypeVar, cast
 
 from testcontainers.core.network import Network
 
-from harness import stackfaults, topology, volumes
+from harness import progress, stackfaults, topology, volumes
 from harness.clients import AlertmanagerClient, PromClient, ServiceClient, SinkClient
 from harness.clients.elasticsearch import EsClient
 from harness.clients.jaeger import JaegerClient
@@ -23,6 +23,7 @@ from harness.components.spec import RunContext, owner_labels
 from harness.config import SourceConfig, load_source
 from harness.errors import ReadinessTimeoutError, StackError
 from harness.images import ImageChoice, load_recipes, resolve_images
+from harness.progress import Log
 from harness.reaper import process_labels, reap
 from harness.render import RenderedConfig
 from harness.runtime import Runtime
@@ -43,7 +44,7 @@ class StackTimings:
 
 class Stack:
     def __init__(self, settings: Settings, runtime: Runtime, source: SourceConfig | None = None,
-                 log: Callable[[str], None] = print, ready_timeout: float = 120.0, detached: bool = False) -> None:
+                 log: Log = progress.say, ready_timeout: float = 120.0, detached: bool = False) -> None:
         self.settings = settings
         self.runtime = runtime
         self.source = source or load_source(settings.config_dir)
@@ -79,7 +80,7 @@ class Stack:
         self.timings.images = time.monotonic() - started
         labels = owner_labels(self.run_id, process_labels(self.detached))
         self.volume = volumes.create(self.settings.cache_dir, self.run_id, "data", 64, labels)
-        self.log(f"[obsdrill] {self.volume.describe()}")
+        self.log(f"{self.volume.describe()}")
         self._network = Network(docker_network_kw={"labels": labels})
         self._network.create()
         tiers = topology.build(self.settings, self.images, RunContext(self.run_id, tuple(labels.items()), self.run_dir),
@@ -99,22 +100,22 @@ class Stack:
             self.timings.ready[spec.alias] = self.containers[spec.alias].wait_ready(self.ready_timeout)
         self._wait_targets_up()
         self.timings.total = time.monotonic() - started
-        self.log(f"[obsdrill] stack ready in {self.timings.total:.1f}s: " +
+        self.log(f"stack ready in {self.timings.total:.1f}s: " +
                  ", ".join(f"{k} {v}" for k, v in self.urls().items()))
         for name, choice in self.images.items():
             if not choice.available:
-                self.log(f"[obsdrill] {name.capitalize()}: unavailable (no image): {choice.reason}")
+                self.log(f"{name.capitalize()}: unavailable (no image): {choice.reason}")
 
     def _run(self, container: ObsContainer) -> None:
         self.containers[container.alias] = container.start()
 
     def _render(self, tiers: topology.Tiers) -> None:
         self.config = topology.prepare_run_dir(self.settings, self.source, self.run_dir, tiers)
-        self.log(f"[obsdrill] run {self.run_id}: {self.settings.stack_mode} stack, time factor "
+        self.log(f"run {self.run_id}: {self.settings.stack_mode} stack, time factor "
                  f"{self.settings.time_factor} (scrape {self.config.timing.scrape_interval:g}s, eval "
                  f"{self.config.timing.evaluation_interval:g}s); rendered config in {self.run_dir}")
         for note in self.config.copied:  # files the config references travel with it
-            self.log(f"[obsdrill]   {note}")
+            self.log(f"  {note}")
 
     def _wait_targets_up(self) -> None:
         t0 = time.monotonic()
@@ -219,7 +220,7 @@ class Stack:
         if not container.is_running():
             self._clients.pop(name, None)  # the restarted container may have other host ports
             seconds = container.restart(self.ready_timeout)
-            self.log(f"[obsdrill]   restarted {name} (ready after {seconds:.1f}s)")
+            self.log(f"  restarted {name} (ready after {seconds:.1f}s)")
         self.service(name).clear_fault()
 
     def stack_fault(self, component: str, fault: str, spec: dict[str, Any]) -> dict[str, Any]:
@@ -227,7 +228,7 @@ class Stack:
         if fault == "restart":
             self._clients.pop(component, None)  # the restarted container may have other host ports
             seconds = self._container(component).bounce(self.ready_timeout)
-            self.log(f"[obsdrill]   restarted {component} (ready after {seconds:.1f}s)")
+            self.log(f"  restarted {component} (ready after {seconds:.1f}s)")
             return {"restarted": component, "ready_after_s": round(seconds, 1)}
         receiver = stackfaults.receiver_errors(lambda: self.sink, component, fault, spec)
         if receiver is not None:

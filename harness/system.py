@@ -10,6 +10,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from harness import progress
 from harness.errors import ObsdrillError
 
 
@@ -41,7 +42,7 @@ def apt_install(packages: Sequence[str], why: str, error: type[ObsdrillError]) -
         return
     if not is_root():
         raise error(f"{why}: packages {', '.join(todo)} are missing and installing them needs root")
-    print(f"[obsdrill] {why}: installing {' '.join(todo)} (apt-get)", flush=True)
+    progress.say(f"{why}: installing {' '.join(todo)} (apt-get)")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     run(["apt-get", "update", "-q"], f"{why}: apt-get update", error, env=env)
     run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *todo], f"{why}: apt-get install",

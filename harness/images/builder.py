@@ -19,8 +19,10 @@ from pathlib import Path
 
 import docker
 
+from harness import progress
 from harness.errors import ImageError
 from harness.images.recipe import Recipe
+from harness.progress import Log
 from harness.settings import OWNER_LABEL, project_root
 from harness.system import apt_install, debian_mirror, is_root, run, run_streaming
 
@@ -29,7 +31,7 @@ SITE_DIR = "opt/obsdrill/site"
 
 
 class ImageBuilder:
-    def __init__(self, client: docker.DockerClient, cache_dir: Path, log=print) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, client: docker.DockerClient, cache_dir: Path, log: Log = progress.say) -> None:
         self.client = client
         self.cache_dir = cache_dir
         self.log = log
@@ -59,7 +61,7 @@ class ImageBuilder:
         shutil.rmtree(work, ignore_errors=True)
         rootfs = work / "rootfs"
         started = time.monotonic()
-        self.log(f"[obsdrill] building image {recipe.tag} ({recipe.path.name})")
+        self.log(f"building image {recipe.tag} ({recipe.path.name})")
         try:
             if recipe.base == "debian":
                 self._step(recipe, "debootstrap", lambda: self._debootstrap(recipe, rootfs))
@@ -77,14 +79,14 @@ class ImageBuilder:
             self._step(recipe, "import", lambda: self._import(recipe, rootfs, work / "rootfs.tar"))
         finally:
             shutil.rmtree(work, ignore_errors=True)
-        self.log(f"[obsdrill] built {recipe.tag} in {time.monotonic() - started:.1f}s")
+        self.log(f"built {recipe.tag} in {time.monotonic() - started:.1f}s")
         return recipe.tag
 
     def _step(self, recipe: Recipe, name: str, action) -> None:  # type: ignore[no-untyped-def]
         started = time.monotonic()
-        self.log(f"[obsdrill]   {recipe.name}: {name} ...")
+        self.log(f"  {recipe.name}: {name} ...")
         action()
-        self.log(f"[obsdrill]   {recipe.name}: {name} done in {time.monotonic() - started:.1f}s")
+        self.log(f"  {recipe.name}: {name} done in {time.monotonic() - started:.1f}s")
 
     def _debootstrap(self, recipe: Recipe, rootfs: Path) -> None:
         debs = self.cache_dir / "debs" / recipe.suite
@@ -122,7 +124,7 @@ class ImageBuilder:
         env = {**os.environ, "ROOTFS": str(rootfs), "CACHE": str(self.cache_dir), "WORK": str(scratch),
                "RECIPE_DIR": str(recipe.directory), "IMAGE_TAG": recipe.tag, **dict(recipe.build_env)}
         run_streaming(["bash", str(script)], f"image {recipe.name} ({recipe.path}): build script {recipe.build}",
-                      ImageError, self.log, prefix=f"[obsdrill]   {recipe.name}| ", env=env, cwd=recipe.directory)
+                      ImageError, self.log, prefix=f"  {recipe.name}| ", env=env, cwd=recipe.directory)
 
     def _chroot(self, recipe: Recipe, rootfs: Path, command: str) -> None:
         run(["chroot", str(rootfs), "/bin/sh", "-c", command], f"image {recipe.name}: post {command!r}",

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import docker
 
-from harness import envvars
+from harness import envvars, progress
 from harness.errors import ImageError
 from harness.images.builder import ImageBuilder
 from harness.images.recipe import Recipe
+from harness.progress import Log
 from harness.settings import Settings
 
 
@@ -32,14 +32,14 @@ class ImageChoice:
 
 
 def resolve_images(client: docker.DockerClient, settings: Settings, recipes: dict[str, Recipe],
-                   components: tuple[str, ...], log: Callable[[str], None] = print) -> dict[str, ImageChoice]:
+                   components: tuple[str, ...], log: Log = progress.say) -> dict[str, ImageChoice]:
     builder = ImageBuilder(client, settings.cache_dir, log)
     choices = {}
     for component in components:
         if component not in recipes:
             raise ImageError(f"{component}: no image recipe in {settings.config_dir / 'images'}")
         choice = _choose(client, builder, settings, recipes[component])
-        log(f"[obsdrill] image {choice.describe()}")
+        log(f"image {choice.describe()}")
         choices[component] = choice
     return choices
 

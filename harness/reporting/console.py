@@ -16,8 +16,8 @@ from harness.events import (
     Message,
     ScenarioStarted,
 )
+from harness.progress import PREFIX
 
-PREFIX = "[obsdrill]"
 DETAIL = f"{PREFIX}   "
 ROLLED_BACK = "rolled back"  # the rollback prints its own lines (a Message per service)
 

@@ -117,7 +117,7 @@ def test_build_script_gets_rootfs_cache_and_build_env_and_its_lines_are_shown(tm
     assert (rootfs / "greeting").read_text() == "hello\n"
     assert (rootfs / "cache").read_text().strip() == str(tmp_path / "cache")
     assert (rootfs / "cwd").read_text().strip() == str(tmp_path)
-    assert "[obsdrill]   x| step one" in lines
+    assert "  x| step one" in lines
 
 
 def test_a_failing_build_script_names_the_recipe_and_shows_its_last_lines(tmp_path: Path) -> None:
