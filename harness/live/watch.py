@@ -100,7 +100,8 @@ def render(snap: dict[str, Any]) -> Group:
     for column in ("alert", "state", "for", "value", "threshold"):
         rules.add_column(column)
     colour = {"firing": "red", "pending": "yellow", "inactive": "green"}
-    for r in snap["rules"]:
+    order = {"firing": 0, "pending": 1}  # what is happening first: a short terminal crops the bottom
+    for r in sorted(snap["rules"], key=lambda r: order.get(r["state"], 2)):
         took = ("≥" if r["at_least"] else "") + f"{r['seconds_in_state']:.0f}s"
         rules.add_row(r["name"], f"[{colour.get(r['state'], 'white')}]{r['state']}[/]", took,
                       ", ".join(r["values"]) or "-", r["threshold"] or "-")
@@ -116,4 +117,4 @@ def render(snap: dict[str, Any]) -> Group:
     for service, on in snap["faults"].items():
         for name, state in on.items():
             faults.add_row(service, name, str(state)[:80])
-    return Group(rules, notes, faults)
+    return Group(faults, notes, rules)  # the short tables first, so a terminal too short crops only rules

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from harness.assertions.wait import eventually
+from harness.bounds import Bound
 from harness.certify import promtool
 from harness.certify.certificate import certify_run
 from harness.certify.lint import lint
@@ -72,7 +73,7 @@ def test_compressed_error_burst_is_certified(config_copy: Callable[[Callable[[Pa
             time.sleep(10)
             obsdrill.service("backend").clear_fault()
             eventually(lambda: not [a for a in obsdrill.prometheus.alerts() if a.name == "HighErrorRate"] or None,
-                       120, "HighErrorRate resolved in Prometheus")
+                       Bound.of(120), "HighErrorRate resolved in Prometheus")
             time.sleep(5)
             end = time.time()
         runner = promtool.ContainerPromtool(stack.client, stack.images["prometheus"].image)

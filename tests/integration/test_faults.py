@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from harness.assertions.wait import eventually
+from harness.bounds import Bound
 from harness.clients.prometheus import PromClient
 from harness.facade import Obsdrill
 from tests.integration.helpers import send
@@ -109,7 +110,7 @@ def test_memory_growth(obsdrill: Obsdrill) -> None:
     available = "node_memory_MemAvailable_bytes"
     before = value(obsdrill.prometheus, available)
     with fault(obsdrill, "backend", "memory_growth", {"mib": 1024, "max_seconds": 120}):
-        eventually(lambda: obsdrill.service("backend").faults()["memory_growth"]["status"] == "reached", 30,
+        eventually(lambda: obsdrill.service("backend").faults()["memory_growth"]["progress"]["reached"], Bound.of(30),
                    "memory_growth reached 1024 MiB")
         obsdrill.expect_query(f"{available} < {before - 0.75 * GIB}", within=30)
         time.sleep(2 * obsdrill.stack.rendered().timing.scrape_interval)  # a scrape taken with all of it held

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from harness.assertions.wait import eventually
+from harness.bounds import Bound
 from harness.clients.jaeger import normalize_trace_id
 from harness.facade import Obsdrill
 from tests.integration.helpers import send
@@ -30,7 +31,7 @@ def test_every_scrape_target_is_up_and_a_service_metric_is_scraped(obsdrill: Obs
 def test_log_line_with_trace_id_reaches_elasticsearch(obsdrill: Obsdrill) -> None:
     es = obsdrill.stack.elasticsearch
     sent = send(obsdrill, "backend", "GET", "/api/status")
-    docs, _ = eventually(lambda: es.search({"term": {"trace_id": sent.trace_id}}), 60,
+    docs, _ = eventually(lambda: es.search({"term": {"trace_id": sent.trace_id}}), Bound.of(60),
                               f"log lines with trace_id {sent.trace_id}",
                               lambda: "  newest documents:\n" + "\n".join(
                                   f"    {d.show()}" for d in es.search(size=5)))
@@ -48,7 +49,7 @@ def test_log_line_with_trace_id_reaches_elasticsearch(obsdrill: Obsdrill) -> Non
 def test_span_exported_over_otlp_reaches_jaeger(obsdrill: Obsdrill) -> None:
     jaeger = obsdrill.stack.jaeger
     sent = send(obsdrill, "payments", "POST", "/charge", {"amount": 9.99, "user_id": "user-it"})
-    trace, _ = eventually(lambda: jaeger.trace(sent.trace_id), 60, f"trace {sent.trace_id} in Jaeger")
+    trace, _ = eventually(lambda: jaeger.trace(sent.trace_id), Bound.of(60), f"trace {sent.trace_id} in Jaeger")
     assert normalize_trace_id(trace.trace_id) == normalize_trace_id(sent.trace_id)
     server = [s for s in trace.spans if s.service == "payments" and s.kind == "server"]
     assert server and server[0].parent_id == sent.span_id  # child of the caller's span we sent in traceparent

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from harness.assertions.wait import eventually
+from harness.bounds import Bound
 from harness.clients.jaeger import Trace
 from harness.facade import Obsdrill
 from tests.integration.helpers import send
@@ -33,7 +34,7 @@ def test_one_request_through_the_gateway_in_every_pillar(obsdrill: Obsdrill) -> 
         obsdrill.expect_query(f'http_requests_total{{service="{service}",endpoint="{endpoint}"}} > 0')
 
     jaeger = obsdrill.stack.jaeger
-    trace, _ = eventually(lambda: _complete(jaeger.trace(sent.trace_id)), 60,
+    trace, _ = eventually(lambda: _complete(jaeger.trace(sent.trace_id)), Bound.of(60),
                           f"trace {sent.trace_id} spanning {sorted(SERVICES)}",
                           lambda: f"  Jaeger has: {_summary(jaeger.trace(sent.trace_id))}")
     ids = {s.span_id for s in trace.spans}
@@ -46,8 +47,8 @@ def test_one_request_through_the_gateway_in_every_pillar(obsdrill: Obsdrill) -> 
     assert _edges(trace) == EDGES
 
     es = obsdrill.stack.elasticsearch
-    docs, _ = eventually(lambda: _all_services(es.search({"term": {"trace_id": sent.trace_id}}, size=500)), 60,
-                         f"log lines of every service with trace_id {sent.trace_id}")
+    docs, _ = eventually(lambda: _all_services(es.search({"term": {"trace_id": sent.trace_id}}, size=500)),
+                         Bound.of(60), f"log lines of every service with trace_id {sent.trace_id}")
     assert {d.attributes["service"] for d in docs} == SERVICES
     assert {d.attributes.get("correlation_id") for d in docs} == {sent.correlation_id}
     assert all(d.attributes.get("span_id") in ids for d in docs)

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from harness.assertions.wait import eventually
+from harness.bounds import Bound
 from harness.facade import Obsdrill
 from harness.runtime import Runtime
 from harness.settings import Settings
@@ -64,7 +65,7 @@ def test_pagerduty_events_and_inhibition(config_copy: Callable[[Callable[[Path],
         with obsdrill.load(users=4, journeys={"browse": 3, "register": 1}):
             obsdrill.service("backend").set_fault("http_errors", {"rate": 0.2, "status": 500})
             obsdrill.expect_alert("HighErrorRate", "critical-alerts", {"service": "backend"})
-            inhibited, _ = eventually(lambda: _inhibited(obsdrill), 90, "HighErrorRateEarly{service=backend} "
+            inhibited, _ = eventually(lambda: _inhibited(obsdrill), Bound.of(90), "HighErrorRateEarly{service=backend} "
                                       "active in Alertmanager and inhibited by HighErrorRate")
             assert inhibited[0]["status"]["state"] == "suppressed"
             early = [n.show() for n in obsdrill.sink.taps() if "HighErrorRateEarly" in n.alertnames()
@@ -77,5 +78,5 @@ def test_pagerduty_events_and_inhibition(config_copy: Callable[[Callable[[Path],
             assert event["routing_key"] == ROUTING_KEY and event["payload"]["severity"] == "critical"
             assert event["payload"]["summary"].startswith("HighErrorRate on ")
             obsdrill.reset()  # rollback: faults cleared (and the sink emptied: only the resolve events count now)
-            resolved, _ = eventually(lambda: _pagerduty(obsdrill, "resolve"), 90, "PagerDuty resolve event")
+            resolved, _ = eventually(lambda: _pagerduty(obsdrill, "resolve"), Bound.of(90), "PagerDuty resolve event")
         assert {e["dedup_key"] for e in resolved} <= {e["dedup_key"] for e in trigger}
