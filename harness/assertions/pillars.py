@@ -59,6 +59,11 @@ def series_increase(values: list[tuple[float, float]], window: Window) -> tuple[
     return round(increase), resets
 
 
+def scraped(prometheus: PromClient, target: str) -> bool:
+    """Whether Prometheus holds the request counter of ``target`` at all (the config under test scrapes it)."""
+    return bool(prometheus.api.custom_query(f'count({COUNTER}{{service="{target}"}})'))
+
+
 def prometheus_count(prometheus: PromClient, window: Window, made: list[MadeRequest]) -> Count | None:
     """None until Prometheus scraped the target after the end of the window."""
     seconds = max(1, round(dt.datetime.now(dt.UTC).timestamp() - window.start + window.margin))
