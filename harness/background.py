@@ -12,6 +12,7 @@ from typing import Any
 
 from harness import durations
 from harness.clients.sink import Notification
+from harness.errors import ConfigError
 from harness.render import RenderedConfig
 from harness.routing import Routing, alert_labels, show
 
@@ -61,7 +62,7 @@ def heartbeats(config: RenderedConfig, routing: Routing | None, background: Iter
     for name in sorted(background):
         try:
             rule = config.rule(name)
-        except KeyError:
+        except ConfigError:
             continue
         labels = alert_labels(name, rule, (), config.external_labels)
         receivers = routing.receivers(labels) if routing else None

@@ -12,6 +12,7 @@ import yaml
 
 from harness import durations
 from harness.config import AlertRule, SourceConfig, parse_rules
+from harness.errors import ConfigError
 from harness.references import carry_files, carry_templates
 
 PROM_DEFAULTS = {"scrape_interval": "1m", "scrape_timeout": "10s", "evaluation_interval": "1m"}
@@ -52,7 +53,8 @@ class RenderedConfig:
         for rule in self.rules:
             if rule.name == name:
                 return rule
-        raise KeyError(name)
+        known = ", ".join(r.name for r in self.rules)
+        raise ConfigError(f"alert {name!r} is not defined in the rendered rules ({known})")
 
 
 def render(source: SourceConfig, factor: float, out_dir: Path, present: set[str] | None = None) -> RenderedConfig:

@@ -13,7 +13,7 @@ from harness.assertions.expectations import AlertExpectation, NotificationExpect
 from harness.assertions.wait import eventually
 from harness.bounds import Bound
 from harness.clients.sink import Notification, SinkClient
-from harness.errors import ExpectationFailed
+from harness.errors import ConfigError, ExpectationFailed
 from harness.render import RenderedConfig
 from harness.routing import Routing, alert_labels, names
 
@@ -172,7 +172,7 @@ def predicted(alerts: Sequence[AlertExpectation], config: RenderedConfig, routin
     for exp in alerts:
         try:
             rule = config.rule(exp.name)
-        except KeyError:
+        except ConfigError:
             rule = None
         labels = alert_labels(exp.name, rule, exp.labels, config.external_labels)
         routes = routing.receivers(labels)

@@ -64,7 +64,7 @@ def explain(state: UpState, containers: Mapping[str, Any], name: str, slack: flo
         am_yml = (Path(tmp) / "alertmanager" / "alertmanager.yml").read_text()
     try:
         rule = config.rule(name)
-    except KeyError:
+    except ConfigError:
         raise ConfigError(f"explain: no alert {name!r} in the running rules "
                           f"({', '.join(r.name for r in config.rules)})") from None
     prom = PromClient(prom_url)

@@ -62,3 +62,13 @@ def test_targets_the_run_does_not_start_are_dropped_and_reported(tmp_path: Path)
     assert {j["job_name"] for j in prom["scrape_configs"]} == {"recoloca-backend", "node-exporter", "prometheus",
                                                                  "alertmanager"}
     assert any("recoloca-payments: target payments:8000 dropped" in note for note in cfg.rewrites)
+
+
+def test_an_unknown_rule_of_the_rendered_config_is_a_config_error_naming_the_known_ones(tmp_path: Path) -> None:
+    import pytest
+
+    from harness.errors import ConfigError
+
+    rendered = render(load_source(project_root() / "stack"), 0.1, tmp_path)
+    with pytest.raises(ConfigError, match=r"'NoSuchAlert' is not defined in the rendered rules \(.*HighErrorRate"):
+        rendered.rule("NoSuchAlert")
