@@ -53,9 +53,15 @@ class Count:
         n, k = len(made), self.counts.get(op, 0)
         if self.ratio < 1.0:
             return max(k - n, 0) + max(math.ceil(abs(k - self.ratio * n) - binomial_bound(n, self.ratio)), 0)
-        if k < n and n - k <= self.lost.get(op, 0):
+        # a counter has no ids: more than the load made is traffic at the window's edges (see ``extra``), not
+        # a request of the load left uncounted
+        return max(n - k - self.lost.get(op, 0), 0)
+
+    def extra(self, op: Op, made: list[MadeRequest]) -> int:
+        """What a counter (no ids, sampling 1) counted beyond the requests of ``op`` the load made."""
+        if self.ids is not None or self.ratio < 1.0:
             return 0
-        return abs(k - n) - (self.lost.get(op, 0) if k < n else 0)
+        return max(self.counts.get(op, 0) - len(made), 0)
 
 
 def binomial_bound(n: int, ratio: float) -> float:
@@ -126,7 +132,10 @@ def table(made: Iterable[MadeRequest], counts: list[Count]) -> Table:
         answered = op[2] != 0
         rows.append(Row(journey, op, len(mine), {c.pillar: c.counts.get(op, 0) for c in counts},
                         {c.pillar: c.unaccounted(op, mine) if answered else 0 for c in counts}))
-    return Table(tuple(c.pillar for c in counts), tuple(rows), tuple(c.note for c in counts if c.note))
+    extra = [f"{c.pillar}: {ROUTE_JOURNEY.get(op[:2], NO_JOURNEY)} {op[0]} {op[1]} {op[2]}: counted {n} more than "
+             f"the load made (requests at the window's edges, not the load's)"
+             for c in counts for op in sorted(ops) if (n := c.extra(op, by_op.get(op, [])))]
+    return Table(tuple(c.pillar for c in counts), tuple(rows), (*(c.note for c in counts if c.note), *extra))
 
 
 Source = Callable[[], Count | None]  # a pillar's count now; None while it has not caught up yet
