@@ -166,8 +166,8 @@ def _alert_certificates(source: SourceConfig, names: Sequence[str], ours: dict[t
     for name in names:
         instances = []
         for key in sorted({k for k in (*ours, *theirs) if dict(k).get("alertname") == name}):
-            a = timeline.clip(ours.get(key, []), real_start)
-            b = timeline.clip(theirs.get(key, []), real_start)
+            a = timeline.after_carry_over(timeline.clip(ours.get(key, []), real_start), tolerance)
+            b = timeline.after_carry_over(timeline.clip(theirs.get(key, []), real_start), tolerance)
             instances.append(InstanceTimelines(key, a, b, timeline.agree(a, b, tolerance)))
         certs.append(AlertCertificate(name, tolerance, tuple(instances),
                                       tuple(f.line() for f in report.for_rule(name))))

@@ -76,6 +76,18 @@ def clip(points: Sequence[tuple[float, str]], start: float) -> tuple[Transition,
     return tuple(head + [Transition(at - start, state) for at, state in found if at >= start])
 
 
+def after_carry_over(transitions: Sequence[Transition], within: float) -> tuple[Transition, ...]:
+    """Without what the window inherited: transitions up to a resolution within ``within`` of its start belong
+    to an alert of before the window (a scenario's window opens before its fault, so nothing of its own can
+    fire and resolve that soon)."""
+    for i, t in enumerate(transitions):
+        if t.at > within:
+            break
+        if t.state == INACTIVE:
+            return tuple(transitions[i + 1:])
+    return tuple(transitions)
+
+
 def agree(ours: Sequence[Transition], theirs: Sequence[Transition], tolerance: float) -> bool:
     return len(ours) == len(theirs) and all(
         a.state == b.state and abs(a.at - b.at) <= tolerance for a, b in zip(ours, theirs, strict=True))

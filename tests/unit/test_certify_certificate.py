@@ -169,3 +169,13 @@ def test_a_promtool_report_line_that_cannot_be_read_is_an_error() -> None:
     broken = PROMTOOL_OUTPUT.replace('job="b", ', 'job="b\n\n')
     with pytest.raises(ObsdrillError, match="cannot read the samples it got at 1m30s"):
         promtool.parse_output(broken)
+
+
+def test_what_the_window_inherited_is_left_out_of_the_comparison() -> None:
+    T = timeline.Transition
+    inherited = (T(0, "firing"), T(6, "inactive"), T(141, "pending"), T(201, "firing"), T(261, "inactive"))
+    promtool = (T(0, "pending"), T(0, "inactive"), T(135, "pending"), T(195, "firing"), T(255, "inactive"))
+    a, b = (timeline.after_carry_over(t, 30) for t in (inherited, promtool))
+    assert a == inherited[2:] and b == promtool[2:] and timeline.agree(a, b, 30)
+    late = (T(0, "firing"), T(45, "inactive"))  # a resolution past the tolerance is the window's own
+    assert timeline.after_carry_over(late, 30) == late
