@@ -5,8 +5,10 @@ Skipped, with the reason said, at time factor 1.0 (nothing is compressed) or whe
 
 from __future__ import annotations
 
+import os
 import time
 
+from harness import envvars
 from harness.certify import promtool
 from harness.certify.certificate import Certificate, certify_run
 from harness.errors import ExpectationFailed
@@ -65,7 +67,10 @@ class CertifyPhase:
             self.events.attach("equivalence certificate", cert.describe())
             for alert in cert.alerts:
                 self.events.emit(AlertCertified(alert.alert, alert.holds, alert.describe(), seconds))
-        if not cert.holds:
+        if not cert.holds and os.environ.get(envvars.CERTIFY, "report") == "enforce":
             raise ExpectationFailed(f"the equivalence certificate fails: the compressed run's alert timeline is "
                                     f"not what the unscaled rules give on the same samples\n{cert.describe()}")
+        if not cert.holds:  # reported (console, result.json, Allure); not yet enforced: see README
+            self.events.say(f"equivalence certificate does not hold (reported; {envvars.CERTIFY}=enforce fails "
+                            f"the scenario)")
         return cert

@@ -54,7 +54,11 @@ def test_a_holding_certificate_is_reported_per_alert(monkeypatch: pytest.MonkeyP
     assert [(e.alert, e.holds) for e in seen] == [("A", True)]
 
 
-def test_a_failing_certificate_fails_the_scenario_with_both_timelines(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_certificate_is_reported_and_fails_the_scenario_when_enforced(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    seen, _ = _run(monkeypatch, _stack(0.1), _certificate(False))
+    assert [e.holds for e in seen] == [False]
+    monkeypatch.setenv("OBSDRILL_CERTIFY", "enforce")
     with pytest.raises(ExpectationFailed) as failed:
         _run(monkeypatch, _stack(0.1), _certificate(False))
     assert "compressed run:" in str(failed.value) and "promtool (real):" in str(failed.value)
