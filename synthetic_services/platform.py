@@ -11,3 +11,22 @@ DOWNSTREAMS: dict[str, tuple[str, ...]] = {
     "backend": ("cv-analyzer", "ai-generation", "payments"),
     "ai-generation": ("payments",),
 }
+
+# Every metric family the services expose (synthetic_services/metrics.py registers them; a contract test keeps
+# the two equal), by kind: a histogram is scraped as NAME_bucket, NAME_sum and NAME_count.
+METRIC_FAMILIES: dict[str, str] = {
+    "http_requests_total": "counter",
+    "http_request_duration_seconds": "histogram",
+    "active_connections": "gauge",
+    "user_registrations_total": "counter",
+    "subscription_events_total": "counter",
+    "database_connections_active": "gauge",
+    "database_queries_total": "counter",
+    "redis_operations_total": "counter",
+    "cv_analyses_total": "counter",
+    "cv_analysis_duration_seconds": "histogram",
+    "cv_analysis_queue_size": "gauge",
+    "payment_processing_total": "counter",
+    "ai_generations_total": "counter",
+    "ai_generation_duration_seconds": "histogram",
+}

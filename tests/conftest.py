@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import docker
 import pytest
 
-from harness.settings import project_root
+from harness.runtime import ensure_runtime
+from harness.settings import Settings, project_root
 
 
 @pytest.fixture
@@ -22,3 +24,12 @@ def config_copy(tmp_path: Path) -> Callable[[Callable[[Path], None]], Path]:
         return target
 
     return make
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[docker.DockerClient]:
+    """A client of the container engine obsdrill itself finds (DOCKER_HOST, Docker's socket or Podman's):
+    ``docker.from_env()`` sees only DOCKER_HOST, which a fresh shell does not set."""
+    client = ensure_runtime(Settings.from_env().cache_dir, install=False).client()
+    yield client
+    client.close()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,15 +65,24 @@ class Executor:
         failed: dict[str, str] = {}
         mode = "full" if pillars else "core"
         with Stack(self.settings.validated(stack_mode=mode), self.runtime) as stack:
-            for scenario in scenarios:
-                self.say(f"  baseline (unmutated config): running {scenario.name}")
-                try:
-                    ScenarioRunner(stack, self.events()).run(scenario)
-                except InfrastructureError:
-                    raise
-                except (ObsdrillError, AssertionError) as exc:
-                    failed[scenario.name] = _head(str(exc) or type(exc).__name__, 4)
+            for scenario, failure in self._failures(stack, scenarios, "baseline (unmutated config)"):
+                if failure is not None:
+                    failed[scenario.name] = _head(failure, 4)
         return failed
+
+    def _failures(self, stack: Stack, scenarios: Sequence[Scenario], who: str) -> Iterator[tuple[Scenario, str | None]]:
+        """Run each scenario in turn on ``stack``: it and how it failed (None: it passed). An infrastructure
+        failure is not a scenario's: it ends the run."""
+        for scenario in scenarios:
+            self.say(f"  {who}: running {scenario.name}")
+            try:
+                ScenarioRunner(stack, self.events()).run(scenario)
+            except InfrastructureError:
+                raise
+            except (ObsdrillError, AssertionError) as exc:
+                yield scenario, str(exc) or type(exc).__name__
+                continue
+            yield scenario, None
 
     def run(self, plan: Plan) -> Fate:
         mutant = plan.mutant
@@ -96,17 +105,11 @@ class Executor:
     def _run_scenarios(self, plan: Plan, settings: Settings) -> Fate:
         mutant, tried = plan.mutant, []
         with Stack(settings, self.runtime) as stack:
-            for scenario in plan.scenarios:
+            for scenario, failure in self._failures(stack, plan.scenarios, mutant.id):
                 tried.append(scenario.name)
-                self.say(f"  {mutant.id}: running {scenario.name}")
-                try:
-                    ScenarioRunner(stack, self.events()).run(scenario)
-                except InfrastructureError:
-                    raise
-                except (ObsdrillError, AssertionError) as exc:
-                    message = str(exc) or type(exc).__name__
-                    fate = KILLED if mutant.named_by(message) else UNNAMED
-                    return Fate(mutant, fate, scenario.name, _head(message), tuple(tried))
+                if failure is not None:
+                    fate = KILLED if mutant.named_by(failure) else UNNAMED
+                    return Fate(mutant, fate, scenario.name, _head(failure), tuple(tried))
         return Fate(mutant, SURVIVED, plan.scenarios[0].name, f"every scenario passed ({plan.why})", tuple(tried))
 
 

@@ -15,6 +15,7 @@ import promql_parser
 from harness.certify.lint import lint
 from harness.config import AlertRule, SourceConfig, load_source
 from harness.errors import ConfigError
+from harness.exports import unexported_warnings
 from harness.platform import DOWNSTREAMS, FAULT_PARAMS, FAULT_SCHEMAS, SERVICE_FAULTS
 from harness.scenario.loader import load_scenario
 from harness.scenario.model import MetricCheck, Scenario
@@ -153,7 +154,7 @@ def validate(files: Sequence[Path], config_dir: Path, env: Mapping[str, str] | N
     source: SourceConfig = load_source(config_dir)  # an unreadable config is a ConfigError: nothing to check
     rules, receivers = source.rules(), source.receivers()
     result.problems += rule_problems(rules)
-    result.warnings += lint(source).lines()
+    result.warnings += lint(source).lines() + unexported_warnings(source)
     for path in files:
         try:
             scenario = load_scenario(path, env)

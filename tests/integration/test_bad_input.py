@@ -43,10 +43,9 @@ def test_promtool_rejects_what_the_static_check_accepts(tmp_path: Path) -> None:
     assert "function \"nosuchfunc\" not defined" in done.stderr
 
 
-def test_a_missing_image_exits_3_naming_it_and_starts_nothing(tmp_path: Path) -> None:
+def test_a_missing_image_exits_3_naming_it_and_starts_nothing(tmp_path: Path, engine: docker.DockerClient) -> None:
     """--images upstream where the official images cannot be pulled (no registry reachable here, or a tag
     that does not exist): exit 3, the image named, no container of this process left."""
-    client = docker.from_env()
     proc = subprocess.Popen([*CLI, "run", "baseline", "--stack", "core", "--images", "upstream",
                              "--reports-dir", str(tmp_path)], env=_env(tmp_path), stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
@@ -55,7 +54,7 @@ def test_a_missing_image_exits_3_naming_it_and_starts_nothing(tmp_path: Path) ->
         pytest.skip("the upstream images could be pulled here: no missing image to provoke")
     assert proc.returncode == 3, out[-3000:]
     assert "upstream image" in out and "could not be pulled" in out, out[-3000:]
-    assert _run_containers(client, proc.pid) == []
+    assert _run_containers(engine, proc.pid) == []
 
 
 def _run_containers(client: docker.DockerClient, pid: int) -> list[dict[str, str]]:
@@ -64,8 +63,9 @@ def _run_containers(client: docker.DockerClient, pid: int) -> list[dict[str, str
 
 
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)], ids=["SIGTERM", "SIGINT"])
-def test_a_signal_mid_scenario_tears_the_run_down(tmp_path: Path, sig: signal.Signals, code: int) -> None:
-    client = docker.from_env()
+def test_a_signal_mid_scenario_tears_the_run_down(tmp_path: Path, sig: signal.Signals, code: int,
+                                                  engine: docker.DockerClient) -> None:
+    client = engine
     proc = subprocess.Popen([*CLI, "run", "error-burst", "--stack", "core", "--reports-dir", str(tmp_path)],
                             env=_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

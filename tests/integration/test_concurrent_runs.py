@@ -25,8 +25,8 @@ def _start(reports: Path) -> subprocess.Popen[str]:
                             stderr=subprocess.STDOUT, text=True)
 
 
-def test_two_runs_at_once_both_pass_on_their_own_resources(tmp_path: Path) -> None:
-    client = docker.from_env()
+def test_two_runs_at_once_both_pass_on_their_own_resources(tmp_path: Path, engine: docker.DockerClient) -> None:
+    client = engine
     procs = {name: _start(tmp_path / name) for name in ("a", "b")}
     outputs = {name: proc.communicate(timeout=900)[0] for name, proc in procs.items()}
     for name, proc in procs.items():

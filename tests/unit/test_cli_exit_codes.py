@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from harness import cliout, resources
 from harness.cli import main, parse_args
 from harness.errors import ConfigError, ExpectationFailed, ImageError, InfrastructureError, ReadinessTimeoutError
 from harness.outcome import classify
+
+from .cli_process import run_cli
 
 SUITE = '''
 import pytest
@@ -40,43 +43,42 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def _run(project: Path, monkeypatch: pytest.MonkeyPatch, mode: str, *argv: str) -> int:
+def _run(project: Path, mode: str, *argv: str) -> subprocess.CompletedProcess[str]:
     suite = project / f"suite_{mode}.py"
     suite.write_text(SUITE.replace("{mode}", mode))
-    monkeypatch.setattr(cliout, "SUITE", suite)
-    return main(["run", *argv])
+    return run_cli(project, suite, "run", *argv)
 
 
-def test_run_passes_with_0_and_writes_junit_and_results_in_the_working_dir(
-        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert _run(project, monkeypatch, "pass", "error-burst", "--junitxml", "out.xml") == 0
+def test_run_passes_with_0_and_writes_junit_and_results_in_the_working_dir(project: Path) -> None:
+    done = _run(project, "pass", "error-burst", "--junitxml", "out.xml")
+    assert done.returncode == 0, done.stdout + done.stderr
     cases = ET.parse(project / "out.xml").getroot().iter("testcase")
     assert [(c.get("classname"), c.get("name")) for c in cases] == [("suite_pass", "test_scenario")]
     assert any((project / "reports" / "allure-results").glob("*-result.json"))
 
 
-def test_run_exits_1_when_an_expectation_failed(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert _run(project, monkeypatch, "fail") == 1
+def test_run_exits_1_when_an_expectation_failed(project: Path) -> None:
+    assert _run(project, "fail").returncode == 1
 
 
-def test_run_exits_3_when_the_infrastructure_failed(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert _run(project, monkeypatch, "infra") == 3
+def test_run_exits_3_when_the_infrastructure_failed(project: Path) -> None:
+    assert _run(project, "infra").returncode == 3
 
 
-def test_run_exits_2_for_an_unknown_scenario_with_one_line(project: Path, monkeypatch: pytest.MonkeyPatch,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
-    assert _run(project, monkeypatch, "pass", "no-such-scenario") == 2
-    err = capsys.readouterr().err.strip()
+def test_run_exits_2_for_an_unknown_scenario_with_one_line(project: Path) -> None:
+    done = _run(project, "pass", "no-such-scenario")
+    assert done.returncode == 2
+    err = done.stderr.strip()
     assert err.startswith("obsdrill: error: no scenario named no-such-scenario") and "\n" not in err
 
 
-def test_run_exits_2_for_what_validate_rejects(project: Path, monkeypatch: pytest.MonkeyPatch,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_exits_2_for_what_validate_rejects(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = project / "scenarios" / "error-burst.yaml"
     path.write_text(path.read_text().replace("{rate: 0.2, status: 500}", "{rate: 7, status: 500}"))
     assert main(["validate"]) == 2
-    assert _run(project, monkeypatch, "pass") == 2
     assert "method[0].with.rate: 7 is greater than the maximum of 1" in capsys.readouterr().err
+    done = _run(project, "pass")
+    assert done.returncode == 2 and "method[0].with.rate: 7 is greater than the maximum of 1" in done.stderr
 
 
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,6 +3,10 @@ explicit package list of the wheel."""
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
+import re
+import sys
 import tomllib
 from pathlib import Path
 
@@ -105,3 +109,44 @@ def test_the_wheel_package_list_matches_the_tree() -> None:
     assert code <= set(config["packages"])
     assert data == {"harness.templates", "harness._data.stack", "harness._data.scenarios"}
     assert config["package-dir"] == {"harness._data.stack": "stack", "harness._data.scenarios": "scenarios"}
+
+
+def _imported_tops(paths: list[Path]) -> set[str]:
+    tops = set()
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                tops.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                tops.add(node.module.split(".")[0])
+    return tops
+
+
+def test_what_the_harness_imports_is_a_core_dependency() -> None:
+    """`pip install obsdrill` without extras runs every command: each third-party module the harness (and the
+    pure-data modules of synthetic_services it reads) imports is installed by a core dependency."""
+    root = project_root()
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    core = {re.split(r"[<>=!~ \[;]", dep, maxsplit=1)[0].lower().replace("_", "-") for dep in project["dependencies"]}
+    by_module = importlib.metadata.packages_distributions()
+    paths = [*(root / "harness").rglob("*.py"), root / "synthetic_services" / "platform.py",
+             root / "synthetic_services" / "envvars.py"]
+    ours = {"harness", "synthetic_services", "gpu_sim"}
+    third_party = {top for top in _imported_tops(paths) - ours - set(sys.stdlib_module_names)}
+    missing = {}
+    for top in sorted(third_party):
+        dists = {d.lower().replace("_", "-") for d in by_module.get(top, [top])}
+        required = {d for dep in core for d in dists if d == dep or _requires(dep, d)}
+        if not required:
+            missing[top] = sorted(dists)
+    assert not missing, f"imported by the harness but not installed by a core dependency: {missing}"
+
+
+def _requires(dependency: str, dist: str) -> bool:
+    """``dist`` is installed because the core ``dependency`` requires it (one level: gevent by locust, ...)."""
+    try:
+        requires = importlib.metadata.requires(dependency) or []
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return any(re.split(r"[<>=!~ \[;(]", r, maxsplit=1)[0].lower().replace("_", "-") == dist
+               for r in requires if "extra ==" not in r)
