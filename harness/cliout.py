@@ -57,6 +57,7 @@ def pytest_args(settings: Settings, args: argparse.Namespace, results: Path) -> 
     out = ["-p", "no:locust", str(SUITE), f"--alluredir={results}", "--clean-alluredir", "-v", "--capture=tee-sys",
            "-o", "addopts=--strict-markers", "-o", f"cache_dir={settings.reports_dir / '.pytest_cache'}",
            f"--rootdir={SUITE.parent}",  # node ids and JUnit class names independent of where it is installed
+           "-W", "ignore::pytest.PytestAssertRewriteWarning",  # the command imported harness before pytest started
            f"--obsdrill-time-factor={settings.time_factor}", f"--obsdrill-scenarios-dir={settings.scenarios_dir}",
            f"--obsdrill-config-dir={settings.config_dir}", f"--obsdrill-images={settings.image_policy}",
            f"--obsdrill-stack={settings.stack_mode}", f"--obsdrill-reports-dir={settings.reports_dir}"]

@@ -96,8 +96,10 @@ class EsClient:
         return "red" if body.get("timed_out") else str(body["status"])
 
     def version(self) -> str:
-        """The version the running server reports (``/`` version.number)."""
-        return str(self.es.info().body["version"]["number"])
+        """The version the running server reports: ``GET /_nodes/_local`` (``GET /`` is served by ES's
+        rest-root module, which a distribution may leave out: then ``/`` answers 405)."""
+        nodes: Any = self.es.nodes.info(node_id="_local", metric="_none").body["nodes"]
+        return str(next(iter(nodes.values()))["version"])
 
     def ready(self) -> bool:
         try:

@@ -77,7 +77,7 @@ def _getters(stack: VersionedStack) -> dict[str, tuple[Callable[[], str], str]]:
     getters: dict[str, tuple[Callable[[], str], str]] = {
         "prometheus": (lambda: stack.prometheus.version(), "/api/v1/status/buildinfo"),
         "alertmanager": (lambda: stack.alertmanager.version(), "/api/v2/status versionInfo"),
-        "elasticsearch": (lambda: stack.elasticsearch.version(), "GET / version.number"),
+        "elasticsearch": (lambda: stack.elasticsearch.version(), "GET /_nodes/_local version"),
     }
     for name, args in BINARY_ARGS.items():
         if name not in stack.containers:  # an external stack: no container whose binary could be asked

@@ -4,12 +4,15 @@ lines in Elasticsearch carrying that trace id and correlation id)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from harness.assertions.wait import eventually
 from harness.bounds import Bound
 from harness.clients.jaeger import Trace
 from harness.facade import Obsdrill
+from harness.reporting.environment import server_versions
 from tests.integration.helpers import send
 
 pytestmark = pytest.mark.stack
@@ -64,3 +67,12 @@ def _summary(trace: Trace | None) -> str:
 
 def _all_services(docs: list) -> list:  # type: ignore[type-arg]
     return docs if {d.attributes.get("service") for d in docs} == SERVICES else []
+
+
+def test_every_running_server_reports_its_version(obsdrill: Obsdrill) -> None:
+    """The report's environment names the versions the servers report (issue 9.5), none 'unknown': a
+    distribution without an endpoint the client asks (ES without rest-root: `GET /` answers 405) shows here."""
+    versions = server_versions(obsdrill.stack)  # type: ignore[arg-type]
+    assert {"Prometheus", "Alertmanager", "Elasticsearch", "Jaeger", "OTel collector"} <= set(versions), versions
+    for server, text in versions.items():
+        assert re.match(r"v?\d+\.\d+\.\d+", text), f"{server}: {text}"

@@ -215,7 +215,7 @@ def test_environment_from_the_versions_the_servers_report(tmp_path: Path) -> Non
     facts = environment.facts(stack)
     assert facts["Prometheus"] == "3.5.0 (/api/v1/status/buildinfo)"
     assert facts["Alertmanager"] == "0.28.1 (/api/v2/status versionInfo)"
-    assert facts["Elasticsearch"].startswith("unknown (GET / version.number: ConnectionError")
+    assert facts["Elasticsearch"].startswith("unknown (GET /_nodes/_local version: ConnectionError")
     assert facts["Jaeger"].startswith("v2.13.0 (the running binary: version")
     assert facts["OTel collector"].startswith("0.156.0 (the running binary: --version")
     assert stack.containers["otelcol"].ran == [["/otelcol-contrib", "--version"]]
