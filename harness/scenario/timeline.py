@@ -107,7 +107,7 @@ class TimelineRecorder:
         step = max(1.0, (end - start) / POINTS)
         rows = self.watch.prom.api.custom_query_range(
             query, start_time=dt.datetime.fromtimestamp(start), end_time=dt.datetime.fromtimestamp(end),
-            step=f"{step:.3f}s")
+            step=f"{step:.3f}")  # seconds as a float: Prometheus 2.x rejects "1.000s"
         out = []
         for row in rows:
             labels = dict(row.get("metric", {}))

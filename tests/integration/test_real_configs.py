@@ -11,9 +11,12 @@ import allure
 import pytest
 import yaml
 
+from harness import reporting
 from harness.errors import ExpectationFailed
+from harness.events import AlertTimeline
+from harness.reporting import timeline
 from harness.runtime import Runtime
-from harness.scenario import load_scenario
+from harness.scenario import Scenario, load_scenario
 from harness.scenario.runner import ScenarioRunner
 from harness.settings import Settings, project_root
 from harness.stack import Stack
@@ -37,13 +40,27 @@ def test_corpus_case(case: str, tmp_path: Path, obsdrill_settings: Settings, obs
     defect = yaml.safe_load((CORPUS / case / "case.yaml").read_text())["defect"]
     passing = sorted((CORPUS / case).glob("pass*.yaml"))
     assert passing, f"{CORPUS / case}: no passing scenario (pass.yaml or pass-*.yaml)"
+    events = reporting.standard()
+    timelines: list[AlertTimeline] = []
+    events.subscribe(timelines.append, AlertTimeline)
     with Stack(settings, obsdrill_runtime) as stack:
-        runner = ScenarioRunner(stack)
+        runner = ScenarioRunner(stack, events)
         for scenario in passing:
             runner.run(load_scenario(scenario))
+        _timelines_drawn(timelines, [load_scenario(p) for p in passing])
         with pytest.raises(ExpectationFailed) as failure:
             runner.run(load_scenario(CORPUS / case / "fail.yaml"))
     message = str(failure.value)
     allure.attach(message, name="failure message", attachment_type=allure.attachment_type.TEXT)
     missing = [part for part in defect if part not in message]
     assert not missing, f"the failure does not name the defect ({missing} not in):\n{message}"
+
+
+def _timelines_drawn(timelines: list[AlertTimeline], scenarios: list[Scenario]) -> None:
+    """Each expected alert got its timeline picture (issue 9.5) with the rule's query read back from
+    Prometheus: a query_range the server rejects leaves only a line in the log."""
+    expected = [exp.describe() for scenario in scenarios for exp in scenario.alerts]
+    assert sorted(t.alert for t in timelines) == sorted(expected)
+    for drawn in timelines:
+        assert drawn.series and any(s.values for s in drawn.series), f"{drawn.alert}: no series of {drawn.query}"
+        assert timeline.png(drawn).startswith(b"\x89PNG")
