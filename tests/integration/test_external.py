@@ -1,7 +1,9 @@
 """Commands on a stack ``obsdrill up`` started (one per module): ``run --stack external`` addressing it only by
 URL (no sink URL given: routing is judged from Alertmanager's alert groups), ``run --reuse``, ``fault``,
 ``faults`` and ``reload``. OBSDRILL_TEST_EXTERNAL_SCENARIOS picks the external run's scenarios (default:
-error-burst and service-down, whose crash fault that mode cannot run); ``all`` runs the whole suite."""
+error-burst and service-down, whose crash fault that mode cannot run); ``all`` runs the whole suite.
+OBSDRILL_TEST_EXTERNAL_STACK is the stack `up` starts (default core; full adds Elasticsearch and Jaeger,
+whose URLs the external run is then given too)."""
 
 from __future__ import annotations
 
@@ -44,7 +46,7 @@ def up_urls(stdout: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def up_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], Path, str]]:
     reports = tmp_path_factory.mktemp("external-reports")
-    up = _obsdrill("up", "--stack", "core", reports=reports)
+    up = _obsdrill("up", "--stack", os.environ.get("OBSDRILL_TEST_EXTERNAL_STACK", "core"), reports=reports)
     assert up.returncode == 0, up.stdout + up.stderr
     run_id = up.stdout.split("obsdrill stack ", 1)[1].split()[0]
     try:
@@ -60,8 +62,9 @@ def test_builtin_suite_runs_on_an_up_stack_addressed_by_url(up_stack: tuple[dict
     chosen = os.environ.get("OBSDRILL_TEST_EXTERNAL_SCENARIOS", " ".join(DEFAULT))
     scenarios = [] if chosen == "all" else chosen.split()
     services = [f"--external-service={name}={url}" for name, url in urls.items() if name in (*SERVICES, GPU_SIM)]
+    pillars = [f"--external-{name}={urls[name]}" for name in ("elasticsearch", "jaeger") if name in urls]
     run = _obsdrill("run", "--stack", "external", "--external-prometheus", urls["prometheus"],
-                    "--external-alertmanager", urls["alertmanager"], *services, *scenarios,
+                    "--external-alertmanager", urls["alertmanager"], *services, *pillars, *scenarios,
                     "--junitxml", str(reports / "external.xml"), "--", "-rs",
                     reports=reports)  # -rs: pytest prints each skip's reason
     out = run.stdout + run.stderr
