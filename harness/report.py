@@ -77,10 +77,14 @@ def write_categories(results: Path) -> Path:
 
 
 def allure_config(name: str, output: Path, history_file: Path | None) -> dict[str, Any]:
-    """Allure 3's config (allurerc): the report's name and output, the tree grouped by suite, the categories
-    (Allure 3 takes them from its config), and the history file when history is kept."""
-    config: dict[str, Any] = {"name": name, "output": str(output), "categories": categories(),
-                              "plugins": {"awesome": {"options": {"groupBy": GROUP_BY}}}}
+    """Allure 3's config (allurerc): the report's name and output, the categories (Allure 3 takes them from its
+    config), the history file when history is kept, and two plugins: the test report (``awesome``: the tree
+    grouped by suite) and the dashboard (its default charts: status dynamics over the kept history, i.e.
+    the trend, results by severity, suites). With two plugins Allure writes each into its own directory,
+    ``output/awesome`` and ``output/dashboard``, and ``output/index.html`` links both."""
+    plugins = {"awesome": {"options": {"groupBy": GROUP_BY, "reportName": name}},
+               "dashboard": {"options": {"reportName": f"{name}: trend and charts"}}}
+    config: dict[str, Any] = {"name": name, "output": str(output), "categories": categories(), "plugins": plugins}
     if history_file is not None:
         config["historyPath"] = str(history_file)
     return config

@@ -267,6 +267,7 @@ def test_history_kept_across_renders(fake_allure: Path, tmp_path: Path) -> None:
     assert [c["name"] for c in config["categories"]] == ["config defect", "infrastructure", "product defect"]
     assert (fake_allure / "categories.json").is_file()
     assert config["plugins"]["awesome"]["options"]["groupBy"] == ["parentSuite", "suite"]
+    assert set(config["plugins"]) == {"awesome", "dashboard"}  # the dashboard draws the trend
 
 
 def test_no_history_without_the_option(fake_allure: Path, tmp_path: Path) -> None:
