@@ -19,7 +19,6 @@ import docker
 from harness import envvars, progress
 from harness.clients import AlertmanagerClient
 from harness.components.alertmanager import CONFIG_DIR as AM_CONFIG_DIR
-from harness.components.jaeger import QUERY
 from harness.components.spec import COMPONENT_LABEL
 from harness.errors import ConfigError, ObsdrillError, StackError
 from harness.external import ExternalStack, ExternalTarget
@@ -47,7 +46,7 @@ def state_dir(cache_dir: Path) -> Path:
 
 def record(cache_dir: Path, stack: Any) -> Path:
     """Write the state of a started harness.stack.Stack (``obsdrill up``)."""
-    ports = {alias: (QUERY if alias == "jaeger" else c.spec.readiness.port) for alias, c in stack.containers.items()}
+    ports = {alias: c.spec.url_port for alias, c in stack.containers.items()}
     state = UpState(stack.run_id, str(stack.run_dir), stack.settings.stack_mode, stack.settings.time_factor, ports,
                     time.time())
     path = state_dir(cache_dir) / f"{stack.run_id}.json"

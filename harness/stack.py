@@ -18,7 +18,6 @@ from harness.clients import AlertmanagerClient, PromClient, ServiceClient, SinkC
 from harness.clients.elasticsearch import EsClient
 from harness.clients.jaeger import JaegerClient
 from harness.components.base import ObsContainer
-from harness.components.jaeger import QUERY
 from harness.components.spec import RunContext, owner_labels
 from harness.config import SourceConfig, load_source
 from harness.errors import ReadinessTimeoutError, StackError
@@ -206,7 +205,7 @@ class Stack:
 
     @property
     def jaeger(self) -> JaegerClient:
-        return self._client("jaeger", lambda: JaegerClient(self.url("jaeger", QUERY)))
+        return self._client("jaeger", lambda: JaegerClient(self.url("jaeger")))
 
     def service(self, name: str) -> ServiceClient:
         """Admin client of a synthetic service or of the GPU simulator (``gpu-sim``)."""

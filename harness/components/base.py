@@ -75,8 +75,8 @@ class ObsContainer(DockerContainer):
         return self.restart(timeout)
 
     def url(self, port: int | None = None) -> str:
-        """``http://127.0.0.1:<host port>`` of a container port (default: the readiness port)."""
-        port = port or self.spec.readiness.port
+        """``http://127.0.0.1:<host port>`` of a container port (default: the component's API port)."""
+        port = port or self.spec.url_port
         if port not in self._urls:
             mapped = self.get_docker_client().port(self.get_container_id(), port)
             self._urls[port] = f"http://{LOOPBACK}:{mapped}"
@@ -93,7 +93,7 @@ class ObsContainer(DockerContainer):
     def is_ready(self) -> bool:
         ready = self.spec.readiness
         for path in ready.paths:
-            if requests.get(self.url() + path, auth=ready.auth, timeout=2).status_code != 200:
+            if requests.get(self.url(ready.port) + path, auth=ready.auth, timeout=2).status_code != 200:
                 return False
         return True
 

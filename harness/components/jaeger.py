@@ -17,5 +17,6 @@ def jaeger(image: str, run: RunContext) -> ContainerSpec:
         container(run, ALIAS, image, Readiness(HEALTH, ("/status",), hint)),
         command=(f"--config={CONFIG_DIR}/config.yaml",),
         ports=(OTLP_GRPC, OTLP_HTTP, QUERY, HEALTH),
+        api_port=QUERY,  # its URL is the query API and UI, not the health port it is probed on
         mounts=(Mount(run.run_dir / ALIAS, CONFIG_DIR, "ro"),),
     )

@@ -85,6 +85,11 @@ class ContainerSpec:
     user: str | None = None
     ulimits: tuple[Ulimit, ...] = ()
     hostname: str | None = None  # the UTS name (node_exporter's nodename); None: the engine's (container id)
+    api_port: int | None = None  # the port its URL names (clients, `obsdrill up`); None: the readiness port
+
+    @property
+    def url_port(self) -> int:
+        return self.api_port or self.readiness.port
 
     @property
     def aliases(self) -> tuple[str, ...]:
