@@ -43,6 +43,7 @@ class Heartbeat:
         out = []
         for receiver in self.receivers:
             times = sorted(n.received_at for n in notes if n.kind == "tap" and n.receiver == receiver
+                           and since <= n.received_at <= now  # the sink may hold earlier ones
                            and self.name in [a.get("labels", {}).get("alertname") for a in n.firing_alerts()])
             points = [since, *times, now]
             gap, at = max((b - a, a) for a, b in pairwise(points))

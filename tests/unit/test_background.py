@@ -39,6 +39,8 @@ def test_heartbeat_gaps() -> None:
     assert stopped and "no heartbeat to 'heartbeat' for 18.0s from +12.0s (last one at +12.0s" in stopped[0]
     never = beat.problems([_tap(105, receiver="other")], 100, 115)
     assert "none at all" in never[0]
+    earlier = beat.problems([_tap(80), _tap(103)], 100, 108)  # one before the window does not count
+    assert earlier == [] and "1 in 15.0s" in beat.problems([_tap(80), _tap(103)], 100, 115)[0]
 
 
 def test_repeat_for_of_the_tree() -> None:
