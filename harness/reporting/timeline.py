@@ -16,6 +16,7 @@ from harness.events import AlertTimeline
 STATE_COLOURS = {"pending": "tab:orange", "firing": "tab:red", "inactive": "tab:green"}
 NOTE_MARKERS = {"firing": ("v", "tab:red"), "resolved": ("^", "tab:green")}
 BOUND_STYLES = {"fire": "-", "resolve": "-."}
+LEGEND_WIDTH = 48  # characters of a series' labels in the legend
 
 
 def _rel(timeline: AlertTimeline, at: float) -> float:
@@ -57,7 +58,7 @@ def figure(timeline: AlertTimeline) -> Figure:
     end = max(ends)
     _faults(ax, timeline, end)
     for series in timeline.series:
-        ax.plot([_rel(timeline, t) for t in series.times], series.values, linewidth=1.6, label=series.labels)
+        ax.plot([_rel(timeline, t) for t in series.times], series.values, linewidth=1.6, label=_short(series.labels))
     values = [v for s in timeline.series for v in s.values]
     if timeline.threshold is not None:
         ax.axhline(timeline.threshold, color="black", linestyle="--", linewidth=1.2,
@@ -75,6 +76,11 @@ def figure(timeline: AlertTimeline) -> Figure:
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, framealpha=0.85)
     fig.tight_layout()
     return fig
+
+
+def _short(text: str, width: int = LEGEND_WIDTH) -> str:
+    """A legend entry cut to ``width`` (a DCGM series carries a dozen labels: the legend would not fit)."""
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def png(timeline: AlertTimeline) -> bytes:

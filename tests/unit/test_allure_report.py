@@ -8,6 +8,8 @@ import json
 import re
 import stat
 import sys
+import warnings
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -145,6 +147,17 @@ def test_timeline_figure_holds_the_data() -> None:
     low, high = ax.get_xlim()
     assert low <= -20 and high >= 70
     assert ax.get_xlabel() == "seconds since the injection"
+
+
+def test_a_long_series_name_is_cut_and_the_layout_fits() -> None:
+    """A DCGM series carries a dozen labels: cut in the legend, so tight_layout has room (no UserWarning)."""
+    dcgm = "{" + ", ".join(f"label{i}=value-{i}" for i in range(12)) + "}"
+    wide = replace(TIMELINE, series=(replace(TIMELINE.series[0], labels=dcgm),))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ax = timeline.figure(wide).axes[0]
+    [label] = [str(line.get_label()) for line in ax.get_lines() if str(line.get_label()).startswith("{label0")]
+    assert len(label) == timeline.LEGEND_WIDTH and label.endswith("…")
 
 
 def test_timeline_png_written(tmp_path: Path) -> None:
