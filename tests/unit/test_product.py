@@ -150,3 +150,13 @@ def _requires(dependency: str, dist: str) -> bool:
         return False
     return any(re.split(r"[<>=!~ \[;(]", r, maxsplit=1)[0].lower().replace("_", "-") == dist
                for r in requires if "extra ==" not in r)
+
+
+def test_the_architecture_doc_lists_the_checked_layers() -> None:
+    """docs/architecture.md's layer diagram is the import-linter contract of pyproject.toml, line for line."""
+    root = project_root()
+    contract = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"][0]
+    doc = (root / "docs" / "architecture.md").read_text().split("## The engine's layers", 1)[1]
+    block = doc.split("```", 2)[1].strip().splitlines()
+    drawn = [re.split(r"\s{2,}", line.strip(), maxsplit=1)[0] for line in block]
+    assert [" | ".join(p.strip() for p in line.split("|")) for line in drawn] == contract["layers"]
