@@ -6,7 +6,7 @@ the config's recording rules record."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import promql_parser
@@ -37,33 +37,25 @@ def service_series() -> frozenset[str]:
 
 
 def exported(name: str, recorded: Iterable[str] = ()) -> bool:
-    return (name in service_series() or name in PROMETHEUS_SERIES or name in set(recorded)
-            or any(name.startswith(prefix) for prefix, _ in EXPORTER_PREFIXES))
+    return (name in service_series() or name in PROMETHEUS_SERIES or name in recorded
+            or name.startswith(tuple(prefix for prefix, _ in EXPORTER_PREFIXES)))
 
 
 def metric_names(expr: str) -> list[str]:
-    """The metric names an expression selects by name (a selector by regex on __name__ is left out)."""
+    """The metric names an expression selects by name (a selector by regex on __name__ is left out), read
+    with promql-parser's own walk (it visits a matrix selector's vector selector too)."""
+    found: list[str] = []
+
+    def visit(node: Any) -> bool:
+        if isinstance(node, promql_parser.VectorSelector) and node.name:
+            found.append(str(node.name))
+        return True
+
     try:
-        return list(dict.fromkeys(_names(promql_parser.parse(expr))))
+        promql_parser.walk(promql_parser.parse(expr), visit)
     except (ValueError, TypeError):
         return []  # an expression that does not parse is reported by the static checks
-
-
-def _names(node: Any) -> Iterator[str]:
-    kind = type(node).__name__
-    if kind == "MatrixSelector":
-        node = node.vector_selector
-        kind = "VectorSelector"
-    if kind == "VectorSelector":
-        if node.name:
-            yield str(node.name)
-        return
-    for key in ("lhs", "rhs", "expr", "param"):
-        child = getattr(node, key, None)
-        if child is not None and not isinstance(child, str | int | float):
-            yield from _names(child)
-    for arg in getattr(node, "args", None) or []:
-        yield from _names(arg)
+    return list(dict.fromkeys(found))
 
 
 def recorded(source: SourceConfig) -> list[str]:
