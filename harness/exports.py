@@ -23,6 +23,9 @@ EXPORTER_PREFIXES: tuple[tuple[str, str], ...] = (
     ("process_", "the process collector"), ("python_", "the Python client"), ("promhttp_", "promhttp"),
     ("net_conntrack_", "Prometheus"), ("otelcol_", "the OpenTelemetry Collector"),
 )
+# who -> the scrape host (DNS alias; Prometheus scrapes itself at localhost) that serves those names alone
+EXPORTER_HOSTS = {"node_exporter": "node-exporter", "the GPU exporter": "gpu-sim", "Prometheus": "localhost",
+                  "Alertmanager": "alertmanager", "the OpenTelemetry Collector": "otelcol"}
 # What Prometheus writes itself: one `up` and the scrape_* series per target, ALERTS for the rules.
 PROMETHEUS_SERIES = ("up", "scrape_duration_seconds", "scrape_samples_scraped", "scrape_samples_post_metric_relabeling",
                      "scrape_series_added", "ALERTS", "ALERTS_FOR_STATE")
@@ -39,6 +42,14 @@ def service_series() -> frozenset[str]:
 def exported(name: str, recorded: Iterable[str] = ()) -> bool:
     return (name in service_series() or name in PROMETHEUS_SERIES or name in recorded
             or name.startswith(tuple(prefix for prefix, _ in EXPORTER_PREFIXES)))
+
+
+def served_by(name: str) -> str | None:
+    """The one scrape host that exports metric ``name`` (an exporter's or server's prefix), if it is one."""
+    for prefix, who in EXPORTER_PREFIXES:
+        if name.startswith(prefix) and who in EXPORTER_HOSTS:
+            return EXPORTER_HOSTS[who]
+    return None
 
 
 def metric_names(expr: str) -> list[str]:

@@ -13,7 +13,7 @@ from typing import Any, TypeVar, cast
 
 from testcontainers.core.network import Network
 
-from harness import progress, stackfaults, topology, volumes
+from harness import progress, reconfigure, stackfaults, topology, volumes
 from harness.clients import AlertmanagerClient, PromClient, ServiceClient, SinkClient
 from harness.clients.elasticsearch import EsClient
 from harness.clients.jaeger import JaegerClient
@@ -60,6 +60,7 @@ class Stack:
         self.volume: DataVolume | None = None
         self._network: Network | None = None
         self.config: RenderedConfig | None = None
+        self._hosts: set[str] = set()  # what its rendered prometheus.yml may scrape (reconfigure renders again)
 
     # lifecycle ---------------------------------------------------------------------------------
     def start(self) -> Stack:
@@ -109,6 +110,7 @@ class Stack:
         self.containers[container.alias] = container.start()
 
     def _render(self, tiers: topology.Tiers) -> None:
+        self._hosts = topology.scrape_hosts(tiers)
         self.config = topology.prepare_run_dir(self.settings, self.source, self.run_dir, tiers)
         self.log(f"run {self.run_id}: {self.settings.stack_mode} stack, time factor "
                  f"{self.settings.time_factor} (scrape {self.config.timing.scrape_interval:g}s, eval "
@@ -236,6 +238,24 @@ class Stack:
 
     def clear_stack_fault(self, component: str, fault: str) -> dict[str, Any]:
         return stackfaults.receiver_errors(lambda: self.sink, component, fault, None) or {}
+
+    def reconfigure(self, config_dir: Path) -> reconfigure.Change:
+        """This stack on the config of ``config_dir`` without a restart (harness/reconfigure.py): Prometheus and
+        Alertmanager reload it; the collector, which cannot reload, restarts when its config dir differs. The
+        rendered config, the source and the settings follow, so bounds are the new config's."""
+        source = load_source(config_dir)
+        change, config = reconfigure.swap(source, self.settings.time_factor, self.run_dir, self._hosts)
+        self.source, self.config = source, config
+        self.settings = self.settings.validated(config_dir=config_dir)
+        if not change.empty:
+            for name in reconfigure.RELOADED:
+                reconfigure.post_reload(name, self.url(name))
+        collector = config_dir / "otelcol"
+        if self.has("otelcol") and collector.is_dir() and topology.differs(collector, self.run_dir / "otelcol"):
+            topology.stage_config(collector, self.run_dir, "otelcol")
+            self.stack_fault("otelcol", "restart", {})
+            change.diffs["otelcol"] = "collector config changed: restarted"
+        return change
 
     def reset(self) -> None:
         """Healthy state between tests and scenarios: every service running, every fault cleared, receivers

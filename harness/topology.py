@@ -90,6 +90,13 @@ def prepare_run_dir(settings: Settings, source: SourceConfig, run_dir: Path, tie
     return config
 
 
+def differs(source: Path, staged: Path) -> bool:
+    """Whether a component's config dir has a file whose content ``staged`` (its copy in a run dir) lacks."""
+    return any(not (staged / p.relative_to(source)).is_file()
+               or (staged / p.relative_to(source)).read_bytes() != p.read_bytes()
+               for p in source.rglob("*") if p.is_file())
+
+
 def stage_config(source: Path, run_dir: Path, name: str) -> Path:
     """Copy a component's config dir (e.g. stack/otelcol/) to ``run_dir/name`` for mounting: files 0644, dirs
     0755, since the containers read them as non-root users. Returns the copy."""

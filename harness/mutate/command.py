@@ -75,11 +75,11 @@ def cmd_mutate(args: argparse.Namespace) -> int:
 
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="obsdrill-mutants-") as work:
-        executor = Executor(settings, ensure_runtime(settings.cache_dir), Path(work),
-                            lambda: _events(args.verbose))
-        if not args.no_baseline:
-            plans = _without_failing(plans, scenarios, executor, args.per_mutant)
-        fates: list[Fate] = run_all(plans, executor, args.budget * 60)
+        with Executor(settings, ensure_runtime(settings.cache_dir), Path(work),
+                      lambda: _events(args.verbose)) as executor:
+            if not args.no_baseline:
+                plans = _without_failing(plans, scenarios, executor, args.per_mutant)
+            fates: list[Fate] = run_all(plans, executor, args.budget * 60)
     score = Score(tuple(fates), time.monotonic() - started)
     print("\n" + score.text())
     print(f"\nresult: {write(score, settings.reports_dir)}")

@@ -1,7 +1,8 @@
 """Run each mutant: its changed file alone in a config dir, layered over the config under test
-(harness/layers.py), on its own stack (core unless it needs logs/traces), through the ScenarioRunner that
-`obsdrill run` uses; the scenarios that touch it run until one fails. A time budget caps the run: what it
-did not reach is said, never counted."""
+(harness/layers.py), put into one running stack per mode (core unless it needs logs/traces) by a reload
+(Stack.reconfigure: no restart per mutant), through the ScenarioRunner that `obsdrill run` uses; the
+scenarios that touch it run until one fails. A time budget caps the run: what it did not reach is said,
+never counted."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 
 from harness import layers
 from harness.config import load_source
-from harness.errors import ConfigError, InfrastructureError, ObsdrillError
+from harness.errors import ConfigError, InfrastructureError, ObsdrillError, StackError
 from harness.events import Events
 from harness.mutate.mutant import Mutant
 from harness.mutate.selection import Plan
@@ -51,6 +53,9 @@ def _head(text: str, lines: int = 12) -> str:
 
 
 class Executor:
+    """Owns a stack per mode for the whole run (started on first use, stopped on exit): every mutant and the
+    baseline run on it, each on its own config by a reload."""
+
     def __init__(self, settings: Settings, runtime: Runtime, work: Path, events: Callable[[], Events],
                  say: Callable[[str], None] | None = None) -> None:
         self.settings = settings
@@ -58,16 +63,39 @@ class Executor:
         self.work = work
         self.events = events
         self.say = say or (lambda text: print(text, flush=True))  # progress of a long run, line by line
+        self.stacks: dict[str, Stack] = {}
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        while self.stacks:
+            self.stacks.popitem()[1].stop()
+
+    def stack(self, mode: str, config: Path) -> Stack:
+        """The running ``mode`` stack, on ``config`` (reloaded into it when it runs another one)."""
+        if mode not in self.stacks:
+            self.say(f"  starting the {mode} stack every mutant of this mode runs on")
+            self.stacks[mode] = Stack(self.settings.validated(config_dir=config, stack_mode=mode), self.runtime)
+            self.stacks[mode].start()
+        stack = self.stacks[mode]
+        if stack.settings.config_dir != config:
+            try:
+                change = stack.reconfigure(config)
+            except StackError as exc:  # Prometheus or Alertmanager refused it (they keep the old one loaded)
+                raise ConfigError(str(exc)) from None
+            self.say(f"  reloaded {config.name}: " + ("; ".join(change.rules) or ", ".join(change.diffs) or "same"))
+        return stack
 
     def baseline(self, scenarios: Sequence[Scenario], pillars: bool = False) -> dict[str, str]:
-        """Run ``scenarios`` on the unmutated config (one stack, full when a mutant needs logs/traces): the
+        """Run ``scenarios`` on the unmutated config (on the full stack when a mutant needs logs/traces): the
         failure of each one that fails. A scenario that fails there kills every mutant and proves nothing."""
+        stack = self.stack("full" if pillars else "core", self.settings.config_dir)
         failed: dict[str, str] = {}
-        mode = "full" if pillars else "core"
-        with Stack(self.settings.validated(stack_mode=mode), self.runtime) as stack:
-            for scenario, failure in self._failures(stack, scenarios, "baseline (unmutated config)"):
-                if failure is not None:
-                    failed[scenario.name] = _head(failure, 4)
+        for scenario, failure in self._failures(stack, scenarios, "baseline (unmutated config)"):
+            if failure is not None:
+                failed[scenario.name] = _head(failure, 4)
         return failed
 
     def _failures(self, stack: Stack, scenarios: Sequence[Scenario], who: str) -> Iterator[tuple[Scenario, str | None]]:
@@ -94,22 +122,28 @@ class Executor:
             load_source(config)
         except ConfigError as exc:
             return Fate(mutant, STILLBORN, message=f"the harness rejects it before any run: {_head(str(exc), 3)}")
-        mode = "full" if mutant.pillars else "core"
-        settings = self.settings.validated(config_dir=config, stack_mode=mode)
         try:
-            fate = self._run_scenarios(plan, settings)
+            stack = self.stack("full" if mutant.pillars else "core", config)
+        except ConfigError as exc:
+            self._restore(mutant)
+            return Fate(mutant, STILLBORN, message=f"the stack rejects it: {_head(str(exc), 3)}")
+        try:
+            fate = self._run_scenarios(plan, stack)
         except InfrastructureError as exc:
             fate = Fate(mutant, BROKEN, message=f"the stack failed: {_head(str(exc), 4)}")
         return Fate(fate.mutant, fate.fate, fate.scenario, fate.message, fate.tried, time.monotonic() - started)
 
-    def _run_scenarios(self, plan: Plan, settings: Settings) -> Fate:
+    def _restore(self, mutant: Mutant) -> None:
+        """Back to the config under test after a mutant the servers refused (they kept the old one loaded)."""
+        self.stack("full" if mutant.pillars else "core", self.settings.config_dir)
+
+    def _run_scenarios(self, plan: Plan, stack: Stack) -> Fate:
         mutant, tried = plan.mutant, []
-        with Stack(settings, self.runtime) as stack:
-            for scenario, failure in self._failures(stack, plan.scenarios, mutant.id):
-                tried.append(scenario.name)
-                if failure is not None:
-                    fate = KILLED if mutant.named_by(failure) else UNNAMED
-                    return Fate(mutant, fate, scenario.name, _head(failure), tuple(tried))
+        for scenario, failure in self._failures(stack, plan.scenarios, mutant.id):
+            tried.append(scenario.name)
+            if failure is not None:
+                fate = KILLED if mutant.named_by(failure) else UNNAMED
+                return Fate(mutant, fate, scenario.name, _head(failure), tuple(tried))
         return Fate(mutant, SURVIVED, plan.scenarios[0].name, f"every scenario passed ({plan.why})", tuple(tried))
 
 

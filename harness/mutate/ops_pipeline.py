@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from harness import exports
 from harness.certify import promql
 from harness.config import SourceConfig
 from harness.mutate.mutant import Mutant, dump, edited
@@ -30,10 +31,12 @@ def job_dropped(source: SourceConfig) -> Iterator[Mutant]:
         doc = edited(source.prometheus)
         del doc["scrape_configs"][i]
         name = str(job.get("job_name", i))
-        alerts = tuple(r.name for r in source.rules() if name in r.expr)
+        hosts = _hosts(job)  # the rules that name the job, or read a metric only its targets export
+        alerts = tuple(r.name for r in source.rules() if name in r.expr
+                       or any(exports.served_by(m) in hosts for m in exports.metric_names(r.expr)))
         yield Mutant(f"job-dropped:{name}", "job-dropped", f"scrape job {name} dropped "
-                     f"(targets {', '.join(_hosts(job)) or 'none'})", PROMETHEUS, dump(doc), alerts=alerts,
-                     services=_hosts(job), names=(name,))
+                     f"(targets {', '.join(hosts) or 'none'})", PROMETHEUS, dump(doc), alerts=alerts,
+                     services=hosts, names=(name,))
 
 
 def rule_labels(source: SourceConfig) -> dict[str, tuple[str, ...]]:

@@ -9,10 +9,16 @@ from pathlib import Path
 
 import allure
 import pytest
+import requests
 
+from harness.config import load_source
 from harness.errors import ExpectationFailed
+from harness.events import Events
+from harness.mutate import operators
+from harness.mutate.execution import KILLED, Executor, run_all
+from harness.mutate.selection import plan
 from harness.runtime import Runtime
-from harness.scenario import load_scenario
+from harness.scenario import load_scenario, load_scenarios
 from harness.scenario.runner import ScenarioRunner
 from harness.settings import Settings, project_root
 from harness.stack import Stack
@@ -81,3 +87,34 @@ def test_broken_config_fails_error_burst(mutate: Callable[[Path], None], defect:
     allure.attach(message, name="failure message", attachment_type=allure.attachment_type.TEXT)
     missing = [part for part in defect if part not in message]
     assert not missing, f"the failure does not name the defect ({missing} not in):\n{message}"
+
+
+
+def _loaded(stack: Stack, alert: str) -> str:
+    """The expression Prometheus evaluates now for ``alert`` (its own rules API, not our rendered file)."""
+    groups = requests.get(f"{stack.url('prometheus')}/api/v1/rules", params={"type": "alert"}, timeout=10)
+    return next(str(r["query"]) for g in groups.json()["data"]["groups"] for r in g["rules"] if r["name"] == alert)
+
+
+def test_obsdrill_mutate_runs_every_mutant_on_one_reloaded_stack(obsdrill_settings: Settings,
+                                                                 obsdrill_runtime: Runtime, tmp_path: Path) -> None:
+    """Two mutants of the shipped config, each reloaded into the same core stack (no restart): both are killed
+    by name, Prometheus evaluated the mutant's rule while it ran and the config under test after, and the one
+    stack is stopped at the end."""
+    settings = obsdrill_settings.validated(config_dir=project_root() / "stack", reports_dir=tmp_path)
+    mutants = operators.only(operators.generate(load_source(settings.config_dir)),
+                             ["threshold:HighErrorRate:up", "route-receiver-swapped:route.routes[0]"])
+    scenarios = [s for s in load_scenarios(project_root() / "scenarios") if s.name == "error-burst"]
+    said: list[str] = []
+    with Executor(settings, obsdrill_runtime, tmp_path / "work", Events, say=said.append) as executor:
+        threshold = run_all([plan(mutants[0], scenarios)], executor, budget_s=1800)
+        stack = executor.stacks["core"]
+        assert "> 0.5" in _loaded(stack, "HighErrorRate")  # the mutant is what Prometheus ran
+        routed = run_all([plan(mutants[1], scenarios)], executor, budget_s=1800)
+        executor.stack("core", settings.config_dir)
+        assert "> 0.05" in _loaded(stack, "HighErrorRate") and stack.settings.config_dir == settings.config_dir
+        assert list(executor.stacks) == ["core"] and sum("starting the core stack" in line for line in said) == 1
+    fates = threshold + routed
+    assert [(f.mutant.id, f.fate) for f in fates] == [(m.id, KILLED) for m in mutants], \
+        "\n".join(f"{f.mutant.id}: {f.fate}: {f.message}" for f in fates)
+    assert not stack.containers  # stopped on exit

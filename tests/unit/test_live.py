@@ -18,9 +18,9 @@ from harness.config import AlertRule
 from harness.errors import ConfigError
 from harness.live import fault
 from harness.live.explain import integrations
-from harness.live.reload import changes
 from harness.live.watch import Watcher, render, threshold
 from harness.reaper import DETACHED, PID_LABEL
+from harness.reconfigure import changes
 from harness.settings import RUN_LABEL
 from tests.unit.fake_http import FakePrometheus, FakeSink, alert, labels, rule, serve
 
