@@ -4,8 +4,11 @@ print and write the score (reports/mutate/result.json, an Allure result). ``--mi
 from __future__ import annotations
 
 import argparse
+import functools
 import tempfile
 import time
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +16,14 @@ from harness.config import load_source
 from harness.errors import ConfigError
 from harness.events import Events
 from harness.mutate import operators
-from harness.mutate.execution import Executor, Fate, run_all
+from harness.mutate.execution import Executor, Fate, mode_of, pool, run_all
 from harness.mutate.score import Score, write
 from harness.mutate.selection import PER_MUTANT, Plan, plan
 from harness.reporting.console import ConsolePrinter
 from harness.scenario import Scenario, load_scenarios
 from harness.settings import Settings
+
+PARALLEL = 2  # workers (stacks) by default: measured on 2 cores, see docs/measurements.md
 
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -33,9 +38,17 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
                         help=f"scenarios tried per mutant at most, best placed first (default {PER_MUTANT})")
     mutate.add_argument("--no-baseline", action="store_true", help="do not first run the scenarios on the "
                         "unmutated config (a scenario failing there kills every mutant and proves nothing)")
+    mutate.add_argument("--parallel", type=int, default=PARALLEL, metavar="N",
+                        help=f"mutants run at once, each worker on its own stack (default {PARALLEL}); scenarios "
+                        "that touch the whole host (CPU burn, memory ramp) still run alone")
     mutate.add_argument("--list", action="store_true", help="list the mutants and their scenarios, run nothing")
     mutate.add_argument("--verbose", action="store_true", help="print every phase of every scenario run")
     mutate.set_defaults(fn=cmd_mutate)
+
+
+def _said(worker: int, workers: int) -> Callable[[str], None]:
+    prefix = f"[{worker + 1}/{workers}] " if workers > 1 else ""
+    return lambda text: print(prefix + text, flush=True)
 
 
 def _events(verbose: bool) -> Events:
@@ -45,17 +58,26 @@ def _events(verbose: bool) -> Events:
     return events
 
 
-def _without_failing(plans: list[Plan], scenarios: list[Scenario], executor: Executor, per_mutant: int) -> list[Plan]:
-    """The plans again, without the scenarios that fail on the unmutated config (said, with why)."""
-    used = {s.name for p in plans for s in p.scenarios}
-    failed = executor.baseline([s for s in scenarios if s.name in used], any(p.mutant.pillars for p in plans))
-    for name, why in failed.items():
-        print(f"baseline: {name} fails on the unmutated config, left out:\n    " + why.replace("\n", "\n    "))
-    kept = [s for s in scenarios if s.name not in failed]
-    return [plan(p.mutant, kept, per_mutant) for p in plans]
+def _without_failing(plans: list[Plan], scenarios: list[Scenario], executors: list[Executor],
+                     per_mutant: int) -> list[Plan]:
+    """The plans again, without the scenarios that fail on the unmutated config on the stack mode their
+    mutants run on (said, with why); the baseline runs spread over the executors."""
+    runs = [(s, mode) for mode in ("core", "full") for s in scenarios
+            if any(mode_of(p.mutant) == mode and s in p.scenarios for p in plans)]
+    verdicts = pool([functools.partial(Executor.baseline, scenario=s, mode=m) for s, m in runs], executors)
+    failed: dict[str, set[str]] = {}
+    for (scenario, mode), why in zip(runs, verdicts, strict=True):
+        if why is not None:
+            failed.setdefault(mode, set()).add(scenario.name)
+            print(f"baseline: {scenario.name} fails on the unmutated config ({mode} stack), left out:\n    "
+                  + why.replace("\n", "\n    "))
+    return [plan(p.mutant, [s for s in scenarios if s.name not in failed.get(mode_of(p.mutant), set())],
+                 per_mutant) for p in plans]
 
 
 def cmd_mutate(args: argparse.Namespace) -> int:
+    if args.parallel < 1:
+        raise ConfigError(f"--parallel: {args.parallel} is not a number of workers (>= 1)")
     settings = Settings.from_options(time_factor=args.time_factor, config_dir=args.config_dir,
                                      scenarios_dir=args.scenarios_dir, images=args.images,
                                      reports_dir=args.reports_dir)
@@ -75,11 +97,14 @@ def cmd_mutate(args: argparse.Namespace) -> int:
 
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="obsdrill-mutants-") as work:
-        with Executor(settings, ensure_runtime(settings.cache_dir), Path(work),
-                      lambda: _events(args.verbose)) as executor:
+        runtime = ensure_runtime(settings.cache_dir)
+        with ExitStack() as stacks:
+            executors = [stacks.enter_context(Executor(settings, runtime, Path(work) / str(n),
+                                                       lambda: _events(args.verbose), say=_said(n, args.parallel)))
+                         for n in range(args.parallel)]
             if not args.no_baseline:
-                plans = _without_failing(plans, scenarios, executor, args.per_mutant)
-            fates: list[Fate] = run_all(plans, executor, args.budget * 60)
+                plans = _without_failing(plans, scenarios, executors, args.per_mutant)
+            fates: list[Fate] = run_all(plans, executors, args.budget * 60)
     score = Score(tuple(fates), time.monotonic() - started)
     print("\n" + score.text())
     print(f"\nresult: {write(score, settings.reports_dir)}")

@@ -7,13 +7,15 @@ never counted."""
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
 
-from harness import layers
+from harness import layers, schedule
 from harness.config import load_source
 from harness.errors import ConfigError, InfrastructureError, ObsdrillError, StackError
 from harness.events import Events
@@ -25,6 +27,7 @@ from harness.scenario.runner import ScenarioRunner
 from harness.settings import Settings
 from harness.stack import Stack
 
+T = TypeVar("T")
 KILLED, UNNAMED, SURVIVED, NOT_COVERED, NOT_RUN, STILLBORN, BROKEN = (
     "killed", "killed without naming it", "survived", "not covered", "not run", "stillborn", "error")
 
@@ -37,6 +40,11 @@ class Fate:
     message: str = ""  # the failure (first lines), or why it survived / was not run
     tried: tuple[str, ...] = ()
     seconds: float = 0.0
+
+
+def mode_of(mutant: Mutant) -> str:
+    """The stack a mutant runs on: full when what it breaks shows only in logs and traces."""
+    return "full" if mutant.pillars else "core"
 
 
 def mutant_dir(mutant: Mutant, base: Path, work: Path, cache: Path) -> Path:
@@ -88,15 +96,13 @@ class Executor:
             self.say(f"  reloaded {config.name}: " + ("; ".join(change.rules) or ", ".join(change.diffs) or "same"))
         return stack
 
-    def baseline(self, scenarios: Sequence[Scenario], pillars: bool = False) -> dict[str, str]:
-        """Run ``scenarios`` on the unmutated config (on the full stack when a mutant needs logs/traces): the
-        failure of each one that fails. A scenario that fails there kills every mutant and proves nothing."""
-        stack = self.stack("full" if pillars else "core", self.settings.config_dir)
-        failed: dict[str, str] = {}
-        for scenario, failure in self._failures(stack, scenarios, "baseline (unmutated config)"):
-            if failure is not None:
-                failed[scenario.name] = _head(failure, 4)
-        return failed
+    def baseline(self, scenario: Scenario, mode: str) -> str | None:
+        """Run ``scenario`` on the unmutated config on the ``mode`` stack: how it failed (None: it passed). A
+        scenario that fails there kills every mutant and proves nothing."""
+        stack = self.stack(mode, self.settings.config_dir)
+        for _, failure in self._failures(stack, [scenario], f"baseline ({mode} stack, unmutated config)"):
+            return None if failure is None else _head(failure, 4)
+        return None
 
     def _failures(self, stack: Stack, scenarios: Sequence[Scenario], who: str) -> Iterator[tuple[Scenario, str | None]]:
         """Run each scenario in turn on ``stack``: it and how it failed (None: it passed). An infrastructure
@@ -104,7 +110,8 @@ class Executor:
         for scenario in scenarios:
             self.say(f"  {who}: running {scenario.name}")
             try:
-                ScenarioRunner(stack, self.events()).run(scenario)
+                with schedule.holding(scenario, self.settings.cache_dir / "locks"):  # host-wide ones alone
+                    ScenarioRunner(stack, self.events()).run(scenario)
             except InfrastructureError:
                 raise
             except (ObsdrillError, AssertionError) as exc:
@@ -123,7 +130,7 @@ class Executor:
         except ConfigError as exc:
             return Fate(mutant, STILLBORN, message=f"the harness rejects it before any run: {_head(str(exc), 3)}")
         try:
-            stack = self.stack("full" if mutant.pillars else "core", config)
+            stack = self.stack(mode_of(mutant), config)
         except ConfigError as exc:
             self._restore(mutant)
             return Fate(mutant, STILLBORN, message=f"the stack rejects it: {_head(str(exc), 3)}")
@@ -135,7 +142,7 @@ class Executor:
 
     def _restore(self, mutant: Mutant) -> None:
         """Back to the config under test after a mutant the servers refused (they kept the old one loaded)."""
-        self.stack("full" if mutant.pillars else "core", self.settings.config_dir)
+        self.stack(mode_of(mutant), self.settings.config_dir)
 
     def _run_scenarios(self, plan: Plan, stack: Stack) -> Fate:
         mutant, tried = plan.mutant, []
@@ -147,18 +154,48 @@ class Executor:
         return Fate(mutant, SURVIVED, plan.scenarios[0].name, f"every scenario passed ({plan.why})", tuple(tried))
 
 
-def run_all(plans: list[Plan], executor: Executor, budget_s: float) -> list[Fate]:
-    """Every plan in order while the time budget lasts; the rest are NOT_RUN (not covered ones are cheap)."""
+def pool(jobs: Sequence[Callable[[Executor], T]], executors: Sequence[Executor]) -> list[T]:
+    """Each job on the next free executor (a thread per executor, each with its own stacks); results in job
+    order. Scenarios that touch the whole host still run alone: each run holds its host locks."""
+    results: dict[int, T] = {}
+    todo = list(enumerate(jobs))
+    lock = threading.Lock()
+    errors: list[BaseException] = []
+
+    def work(executor: Executor) -> None:
+        while not errors:
+            with lock:
+                if not todo:
+                    return
+                index, job = todo.pop(0)
+            try:
+                results[index] = job(executor)
+            except BaseException as exc:  # an infrastructure failure ends the run, as with one executor
+                errors.append(exc)
+    threads = [threading.Thread(target=work, args=(e,), name=f"mutate-{n}") for n, e in enumerate(executors)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return [results[i] for i in range(len(jobs))]
+
+
+def run_all(plans: list[Plan], executors: Executor | Sequence[Executor], budget_s: float) -> list[Fate]:
+    """Every plan while the time budget lasts, on the executors in parallel; the rest are NOT_RUN (not covered
+    ones are cheap). Fates in plan order."""
     started = time.monotonic()
-    fates = []
-    for plan in plans:
-        spent = time.monotonic() - started
-        if plan.covered and spent > budget_s:
-            fates.append(Fate(plan.mutant, NOT_RUN, message=f"time budget {budget_s / 60:g} min spent "
-                              f"({spent / 60:.1f} min)", tried=()))
-            continue
-        fate = executor.run(plan)
-        executor.say(f"{fate.mutant.id}: {fate.fate}" + (f" by {fate.scenario}" if fate.scenario else "")
-                     + f" ({fate.seconds:.0f}s)")
-        fates.append(fate)
-    return fates
+
+    def job(plan: Plan) -> Callable[[Executor], Fate]:
+        def run(executor: Executor) -> Fate:
+            spent = time.monotonic() - started
+            if plan.covered and spent > budget_s:
+                return Fate(plan.mutant, NOT_RUN, message=f"time budget {budget_s / 60:g} min spent "
+                            f"({spent / 60:.1f} min)", tried=())
+            fate = executor.run(plan)
+            executor.say(f"{fate.mutant.id}: {fate.fate}" + (f" by {fate.scenario}" if fate.scenario else "")
+                         + f" ({fate.seconds:.0f}s)")
+            return fate
+        return run
+    return pool([job(p) for p in plans], [executors] if isinstance(executors, Executor) else executors)

@@ -2,7 +2,9 @@
 layered mutant), selection derived from the scenarios, the score and its report, the time budget."""
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import promql_parser
 import pytest
@@ -172,3 +174,32 @@ def test_what_a_kill_must_name_is_specific(mutants: list[Mutant]) -> None:
     assert _by_id(mutants, "window-widened:HighErrorRate").names == ("HighErrorRate", "range window 15m")
     assert _by_id(mutants, "recipient-changed:critical-alerts:slack_configs[0].channel").names == (
         "#obsdrill-mutant",)
+
+
+def test_the_pool_runs_jobs_on_every_executor_and_keeps_their_order() -> None:
+    import threading
+
+    from harness.mutate.execution import pool
+
+    seen: dict[int, str] = {}
+    started = threading.Barrier(2, timeout=5)  # both workers must be inside a job at once
+
+    def job(n: int) -> Callable[[Any], int]:
+        def run(executor: Any) -> int:
+            if n < 2:
+                started.wait()
+            seen[n] = executor
+            return n * n
+        return run
+    assert pool([job(n) for n in range(6)], ["a", "b"]) == [0, 1, 4, 9, 16, 25]  # type: ignore[list-item]
+    assert set(seen.values()) == {"a", "b"}
+
+    def broken(executor: Any) -> int:
+        raise RuntimeError("stack gone")
+    with pytest.raises(RuntimeError, match="stack gone"):
+        pool([broken, job(9)], ["a"])  # type: ignore[list-item]
+
+
+def test_parallel_below_one_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["mutate", "--parallel", "0", "--list"]) == 2
+    assert "--parallel: 0 is not a number of workers" in capsys.readouterr().err
