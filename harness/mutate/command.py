@@ -23,6 +23,7 @@ from harness.reporting.console import ConsolePrinter
 from harness.scenario import Scenario, load_scenarios
 from harness.settings import Settings
 
+MODES = ("core", "full")  # the order the mutants run in: most need only the core stack
 PARALLEL = 2  # workers (stacks) by default: measured on 2 cores, see docs/measurements.md
 
 
@@ -58,21 +59,34 @@ def _events(verbose: bool) -> Events:
     return events
 
 
-def _without_failing(plans: list[Plan], scenarios: list[Scenario], executors: list[Executor],
+def _without_failing(plans: list[Plan], scenarios: list[Scenario], executors: list[Executor], mode: str,
                      per_mutant: int) -> list[Plan]:
-    """The plans again, without the scenarios that fail on the unmutated config on the stack mode their
-    mutants run on (said, with why); the baseline runs spread over the executors."""
-    runs = [(s, mode) for mode in ("core", "full") for s in scenarios
-            if any(mode_of(p.mutant) == mode and s in p.scenarios for p in plans)]
-    verdicts = pool([functools.partial(Executor.baseline, scenario=s, mode=m) for s, m in runs], executors)
-    failed: dict[str, set[str]] = {}
-    for (scenario, mode), why in zip(runs, verdicts, strict=True):
+    """The plans again, without the scenarios that fail on the unmutated config on the ``mode`` stack (said,
+    with why); the baseline runs spread over the executors."""
+    runs = [s for s in scenarios if any(s in p.scenarios for p in plans)]
+    verdicts = pool([functools.partial(Executor.baseline, scenario=s, mode=mode) for s in runs], executors)
+    failed = set()
+    for scenario, why in zip(runs, verdicts, strict=True):
         if why is not None:
-            failed.setdefault(mode, set()).add(scenario.name)
+            failed.add(scenario.name)
             print(f"baseline: {scenario.name} fails on the unmutated config ({mode} stack), left out:\n    "
                   + why.replace("\n", "\n    "))
-    return [plan(p.mutant, [s for s in scenarios if s.name not in failed.get(mode_of(p.mutant), set())],
-                 per_mutant) for p in plans]
+    return [plan(p.mutant, [s for s in scenarios if s.name not in failed], per_mutant) for p in plans]
+
+
+def _run_modes(plans: list[Plan], scenarios: list[Scenario], executors: list[Executor],
+               args: argparse.Namespace) -> list[Fate]:
+    """Core mutants on every worker, then the few full-stack ones (logs, traces) on the first alone; each
+    mode's baseline first. Fates in plan order."""
+    started, fates = time.monotonic(), {}
+    for mode in MODES:
+        group = [p for p in plans if mode_of(p.mutant) == mode]
+        workers = executors if mode == "core" else executors[:1]
+        if group and not args.no_baseline:
+            group = _without_failing(group, scenarios, workers, mode, args.per_mutant)
+        budget = args.budget * 60 - (time.monotonic() - started)
+        fates.update({f.mutant.id: f for f in run_all(group, workers, budget)})
+    return [fates[p.mutant.id] for p in plans]
 
 
 def cmd_mutate(args: argparse.Namespace) -> int:
@@ -102,9 +116,7 @@ def cmd_mutate(args: argparse.Namespace) -> int:
             executors = [stacks.enter_context(Executor(settings, runtime, Path(work) / str(n),
                                                        lambda: _events(args.verbose), say=_said(n, args.parallel)))
                          for n in range(args.parallel)]
-            if not args.no_baseline:
-                plans = _without_failing(plans, scenarios, executors, args.per_mutant)
-            fates: list[Fate] = run_all(plans, executors, args.budget * 60)
+            fates = _run_modes(plans, scenarios, executors, args)
     score = Score(tuple(fates), time.monotonic() - started)
     print("\n" + score.text())
     print(f"\nresult: {write(score, settings.reports_dir)}")

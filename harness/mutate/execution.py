@@ -82,7 +82,11 @@ class Executor:
             self.stacks.popitem()[1].stop()
 
     def stack(self, mode: str, config: Path) -> Stack:
-        """The running ``mode`` stack, on ``config`` (reloaded into it when it runs another one)."""
+        """The running ``mode`` stack, on ``config`` (reloaded into it when it runs another one). One stack at
+        a time: another mode's is stopped first (an idle full stack would take CPU from the running one)."""
+        for other in [m for m in self.stacks if m != mode]:
+            self.say(f"  stopping the {other} stack (next: {mode})")
+            self.stacks.pop(other).stop()
         if mode not in self.stacks:
             self.say(f"  starting the {mode} stack every mutant of this mode runs on")
             self.stacks[mode] = Stack(self.settings.validated(config_dir=config, stack_mode=mode), self.runtime)
@@ -172,11 +176,18 @@ def pool(jobs: Sequence[Callable[[Executor], T]], executors: Sequence[Executor])
                 results[index] = job(executor)
             except BaseException as exc:  # an infrastructure failure ends the run, as with one executor
                 errors.append(exc)
-    threads = [threading.Thread(target=work, args=(e,), name=f"mutate-{n}") for n, e in enumerate(executors)]
+    # daemons: on SIGINT/SIGTERM the main thread tears the stacks down and exits; a worker mid-scenario
+    # must not keep the process alive after that
+    threads = [threading.Thread(target=work, args=(e,), name=f"mutate-{n}", daemon=True)
+               for n, e in enumerate(executors)]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
+    try:
+        for thread in threads:
+            thread.join()
+    except BaseException as exc:
+        errors.append(exc)  # no worker takes another job
+        raise
     if errors:
         raise errors[0]
     return [results[i] for i in range(len(jobs))]
