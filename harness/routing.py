@@ -64,6 +64,26 @@ class Routing:
             f"  Alertmanager log:{logged}\n" if lines else "")
 
 
+    def suppression_text(self, labels: Mapping[str, str]) -> str:
+        """Why Alertmanager holds alerts matching ``labels`` back ('' when it holds none suppressed): the
+        alerts that inhibit each (by name and labels) and the silences that mute it."""
+        try:
+            alerts = self.am.alerts()
+        except Exception as exc:  # diagnostics only
+            return f"  (Alertmanager's alerts unavailable: {exc})\n"
+        by_fingerprint = {a.get("fingerprint"): a.get("labels", {}) for a in alerts}
+        out = []
+        for alert in alerts:
+            status, mine = alert.get("status", {}), alert.get("labels", {})
+            if status.get("state") != "suppressed" or any(mine.get(k) != v for k, v in labels.items()):
+                continue
+            by = [show(by_fingerprint.get(f, {"fingerprint": f})) for f in status.get("inhibitedBy") or []]
+            why = [f"inhibited by {', '.join(by)} (an inhibit_rules entry matches them as source)"] if by else []
+            why += [f"silenced by {', '.join(status.get('silencedBy'))}"] if status.get("silencedBy") else []
+            out.append(f"  Alertmanager holds {show(mine)} suppressed: {'; '.join(why) or 'suppressed'}")
+        return "".join(line + "\n" for line in out)
+
+
 def names(receivers: Sequence[str]) -> str:
     """receiver 'a' / receivers 'a', 'b'"""
     return ("receiver " if len(receivers) == 1 else "receivers ") + ", ".join(repr(r) for r in receivers)

@@ -156,7 +156,8 @@ class AlertWatch:
     def _routing_text(self, labels: Mapping[str, str]) -> str:
         if self.routing is None:
             return ""
-        return f"  {self.routing.explain(labels)}\n{self.routing.integrations_text()}"
+        return (f"  {self.routing.explain(labels)}\n{self.routing.suppression_text(labels)}"
+                f"{self.routing.integrations_text()}")
 
     def _not_fired(self, exp: AlertExpectation, rule: AlertRule, bound: Bound, waited: float) -> str:
         others = self.history.other_label_sets(exp.name, self.held(exp).matches)
