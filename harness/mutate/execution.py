@@ -97,7 +97,8 @@ class Executor:
                 change = stack.reconfigure(config)
             except StackError as exc:  # Prometheus or Alertmanager refused it (they keep the old one loaded)
                 raise ConfigError(str(exc)) from None
-            self.say(f"  reloaded {config.name}: " + ("; ".join(change.rules) or ", ".join(change.diffs) or "same"))
+            said = [r.split(":", 1)[0] for r in change.rules] or list(change.diffs) or ["nothing changed"]
+            self.say(f"  reloaded {config.name}: {', '.join(said)}")
         return stack
 
     def baseline(self, scenario: Scenario, mode: str) -> str | None:
