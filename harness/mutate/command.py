@@ -15,7 +15,7 @@ from typing import Any
 from harness.config import load_source
 from harness.errors import ConfigError
 from harness.events import Events
-from harness.mutate import operators
+from harness.mutate import operators, resume
 from harness.mutate.execution import Executor, Fate, mode_of, pool, run_all
 from harness.mutate.score import Score, write
 from harness.mutate.selection import PER_MUTANT, Plan, plan
@@ -42,6 +42,8 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     mutate.add_argument("--parallel", type=int, default=PARALLEL, metavar="N",
                         help=f"mutants run at once, each worker on its own stack (default {PARALLEL}); scenarios "
                         "that touch the whole host (CPU burn, memory ramp) still run alone")
+    mutate.add_argument("--resume", type=Path, metavar="RESULT_JSON", help="keep the kills an earlier "
+                        "result.json records (unless the killing scenario was edited since) and run the rest")
     mutate.add_argument("--list", action="store_true", help="list the mutants and their scenarios, run nothing")
     mutate.add_argument("--verbose", action="store_true", help="print every phase of every scenario run")
     mutate.set_defaults(fn=cmd_mutate)
@@ -109,6 +111,9 @@ def cmd_mutate(args: argparse.Namespace) -> int:
         return 0
     from harness.runtime import ensure_runtime
 
+    done = resume.kept(args.resume, plans, scenarios) if args.resume else {}
+    if done:
+        print(f"--resume {args.resume}: {len(done)} kills kept, {len(plans) - len(done)} mutants to run")
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="obsdrill-mutants-") as work:
         runtime = ensure_runtime(settings.cache_dir)
@@ -116,7 +121,9 @@ def cmd_mutate(args: argparse.Namespace) -> int:
             executors = [stacks.enter_context(Executor(settings, runtime, Path(work) / str(n),
                                                        lambda: _events(args.verbose), say=_said(n, args.parallel)))
                          for n in range(args.parallel)]
-            fates = _run_modes(plans, scenarios, executors, args)
+            ran = {f.mutant.id: f for f in _run_modes([p for p in plans if p.mutant.id not in done], scenarios,
+                                                      executors, args)}
+    fates = [done.get(p.mutant.id) or ran[p.mutant.id] for p in plans]
     score = Score(tuple(fates), time.monotonic() - started)
     print("\n" + score.text())
     print(f"\nresult: {write(score, settings.reports_dir)}")

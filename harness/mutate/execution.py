@@ -6,6 +6,7 @@ never counted."""
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -15,7 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
-from harness import layers, schedule
+from harness import envvars, layers, schedule
 from harness.config import load_source
 from harness.errors import ConfigError, InfrastructureError, ObsdrillError, StackError
 from harness.events import Events
@@ -40,6 +41,7 @@ class Fate:
     message: str = ""  # the failure (first lines), or why it survived / was not run
     tried: tuple[str, ...] = ()
     seconds: float = 0.0
+    kept: str = ""  # the earlier result.json this fate was kept from (--resume); '' when judged in this run
 
 
 def mode_of(mutant: Mutant) -> str:
@@ -72,6 +74,8 @@ class Executor:
         self.events = events
         self.say = say or (lambda text: print(text, flush=True))  # progress of a long run, line by line
         self.stacks: dict[str, Stack] = {}
+        # the certificate is reported, not enforced, unless OBSDRILL_CERTIFY=enforce: only then can it kill
+        self.certify = os.environ.get(envvars.CERTIFY, "report") == "enforce"
 
     def __enter__(self) -> Executor:
         return self
@@ -116,7 +120,7 @@ class Executor:
             self.say(f"  {who}: running {scenario.name}")
             try:
                 with schedule.holding(scenario, self.settings.cache_dir / "locks"):  # host-wide ones alone
-                    ScenarioRunner(stack, self.events()).run(scenario)
+                    ScenarioRunner(stack, self.events(), certify=self.certify).run(scenario)
             except InfrastructureError:
                 raise
             except (ObsdrillError, AssertionError) as exc:

@@ -22,6 +22,7 @@ class Mutant:
     services: tuple[str, ...] = ()  # hosts whose signals the change touches (scrape targets)
     pillars: bool = False  # needs logs/traces (a full stack) to be observable
     names: tuple[str, ...] = ()  # a failure message naming all of these names the defect
+    eager: bool = False  # makes its alerts fire sooner: best seen by a scenario that forbids them
 
     def named_by(self, message: str) -> bool:
         low = message.lower()

@@ -4,6 +4,7 @@ dropped. The threshold is found with the promql-parser AST (a comparison with a 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -147,8 +148,8 @@ def annotation_dropped(rule: dict[str, Any]) -> tuple[str, ...] | None:
 def rule_mutants(source: SourceConfig) -> Iterator[Mutant]:
     severities = sorted({r.severity for r in source.rules() if r.severity})
     yield from _with_rule(source, "threshold", threshold("up"))
-    yield from _with_rule(source, "threshold", threshold("down"))
-    yield from _with_rule(source, "comparison-flipped", flip)
+    eager = [*_with_rule(source, "threshold", threshold("down")), *_with_rule(source, "comparison-flipped", flip)]
+    yield from (dataclasses.replace(mutant, eager=True) for mutant in eager)
     yield from _with_rule(source, "for-multiplied", longer_for)
     yield from _with_rule(source, "window-widened", wider_window)
     yield from _with_rule(source, "severity-swapped", severity_swapped(severities))

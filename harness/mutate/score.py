@@ -49,14 +49,16 @@ class Score:
                 "judged": self.judged, "counts": dict(Counter(f.fate for f in self.fates)),
                 "wall_seconds": round(self.seconds, 1),
                 "mutants": [{**f.mutant.as_dict(), "fate": f.fate, "scenario": f.scenario, "message": f.message,
-                             "tried": list(f.tried), "seconds": round(f.seconds, 1)} for f in self.fates]}
+                             "tried": list(f.tried), "seconds": round(f.seconds, 1), "kept_from": f.kept}
+                            for f in self.fates]}
 
     def text(self) -> str:
         counts = ", ".join(f"{n} {fate}" for fate, n in Counter(f.fate for f in self.fates).most_common())
         lines = [f"mutation score {self.percent:.1f}% ({self.count(KILLED, UNNAMED)} of {self.judged} judged "
                  f"mutants killed; {self.named_percent:.1f}% with a message naming the defect) in "
                  f"{self.seconds / 60:.1f} min: {counts}", "", "mutants:"]
-        lines += [f"  {f.fate:26} {f.mutant.id:55} {f.scenario}" for f in self.fates]
+        lines += [f"  {f.fate:26} {f.mutant.id:55} {f.scenario}" + (" (kept: --resume)" if f.kept else "")
+                  for f in self.fates]
         survivors = self.survivors()
         if survivors:
             lines += ["", "survivors (the scenario that should have caught each, and why it did not):"]

@@ -48,17 +48,23 @@ def touches(mutant: Mutant, scenario: Scenario) -> list[str]:
     return why
 
 
-def cost(scenario: Scenario, why: list[str]) -> tuple[int, int, int, int, str]:
-    """Scenarios that expect the changed alert first (they can see it both not firing and firing early),
-    then the cheap ones: no host-level fault, no load, fewer faults."""
+def cost(mutant: Mutant, scenario: Scenario, why: list[str]) -> tuple[int, ...]:
+    """Scenarios that expect the changed alert first (they can see it both not firing and firing early); for
+    an eager mutant (fires sooner) those that forbid it and keep watching (``observe``) while their faults
+    drive signals, the most faults first (the near-miss pattern); then the cheap ones: no host-level fault,
+    no load, fewer faults."""
     host = any(f.fault in HOST_FAULTS for f in scenario.method)
+    if mutant.eager:
+        forbids = any(w.startswith("forbids ") for w in why) and bool(scenario.method)
+        return (int(not forbids), int(scenario.expect.observe <= 0), -len(scenario.method), int(host),
+                int(scenario.load is not None))
     expects = any(w.startswith("expects ") for w in why)
-    return (int(not expects), int(host), int(scenario.load is not None), len(scenario.method), scenario.name)
+    return (int(not expects), int(host), int(scenario.load is not None), len(scenario.method))
 
 
 def plan(mutant: Mutant, scenarios: Sequence[Scenario], per_mutant: int = PER_MUTANT) -> Plan:
     chosen = [(s, touches(mutant, s)) for s in scenarios]
-    chosen = sorted(((s, w) for s, w in chosen if w), key=lambda sw: cost(*sw))[:per_mutant]
+    chosen = sorted(((s, w) for s, w in chosen if w), key=lambda sw: (*cost(mutant, *sw), sw[0].name))[:per_mutant]
     if not chosen:
         return Plan(mutant, (), "no scenario expects its alerts, checks its receivers or faults its services")
     why = "; ".join(f"{s.name}: {', '.join(w)}" for s, w in chosen)

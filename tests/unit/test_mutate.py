@@ -12,6 +12,7 @@ import yaml
 
 from harness.cli import main
 from harness.config import load_source
+from harness.errors import ConfigError
 from harness.mutate import operators
 from harness.mutate.execution import (
     KILLED,
@@ -203,3 +204,28 @@ def test_the_pool_runs_jobs_on_every_executor_and_keeps_their_order() -> None:
 def test_parallel_below_one_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["mutate", "--parallel", "0", "--list"]) == 2
     assert "--parallel: 0 is not a number of workers" in capsys.readouterr().err
+
+
+def test_resume_keeps_kills_unless_the_killing_scenario_was_edited_since(mutants: list[Mutant],
+                                                                         tmp_path: Path) -> None:
+    import os
+    import shutil
+
+    from harness.mutate import resume
+
+    shutil.copytree(project_root() / "scenarios", tmp_path / "scenarios")
+    scenarios = load_scenarios(tmp_path / "scenarios")
+    ids = ["threshold:HighErrorRate:up", "for-multiplied:HighErrorRate", "threshold:HighErrorRate:down"]
+    plans = [plan(_by_id(mutants, i), scenarios) for i in ids]
+    result = tmp_path / "result.json"
+    result.write_text(json.dumps({"mutants": [
+        {"id": ids[0], "fate": KILLED, "scenario": "error-burst", "message": "m", "tried": ["error-burst"]},
+        {"id": ids[1], "fate": UNNAMED, "scenario": "payment-failures", "message": "m", "tried": []},
+        {"id": ids[2], "fate": SURVIVED, "scenario": "error-burst", "message": "m", "tried": []}]}))
+    edited = tmp_path / "scenarios" / "payment-failures.yaml"
+    os.utime(edited, (result.stat().st_mtime + 10, result.stat().st_mtime + 10))
+    kept = resume.kept(result, plans, scenarios)
+    assert list(kept) == [ids[0]] and kept[ids[0]].kept == str(result) and kept[ids[0]].fate == KILLED
+    (tmp_path / "bad.json").write_text("[]")
+    with pytest.raises(ConfigError, match=r"not a result\.json of obsdrill mutate"):
+        resume.kept(tmp_path / "bad.json", plans, scenarios)
