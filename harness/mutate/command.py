@@ -16,7 +16,7 @@ from harness.config import load_source
 from harness.errors import ConfigError
 from harness.events import Events
 from harness.mutate import operators, resume
-from harness.mutate.execution import Executor, Fate, mode_of, pool, run_all
+from harness.mutate.execution import NOT_RUN, Executor, Fate, mode_of, pool, run_all
 from harness.mutate.score import Score, write
 from harness.mutate.selection import PER_MUTANT, Plan, plan
 from harness.reporting.console import ConsolePrinter
@@ -77,7 +77,7 @@ def _without_failing(plans: list[Plan], scenarios: list[Scenario], executors: li
 
 
 def _run_modes(plans: list[Plan], scenarios: list[Scenario], executors: list[Executor],
-               args: argparse.Namespace) -> list[Fate]:
+               args: argparse.Namespace, judged: list[Fate]) -> list[Fate]:
     """Core mutants on every worker, then the few full-stack ones (logs, traces) on the first alone; each
     mode's baseline first. Fates in plan order."""
     started, fates = time.monotonic(), {}
@@ -87,8 +87,14 @@ def _run_modes(plans: list[Plan], scenarios: list[Scenario], executors: list[Exe
         if group and not args.no_baseline:
             group = _without_failing(group, scenarios, workers, mode, args.per_mutant)
         budget = args.budget * 60 - (time.monotonic() - started)
-        fates.update({f.mutant.id: f for f in run_all(group, workers, budget)})
+        fates.update({f.mutant.id: f for f in run_all(group, workers, budget, judged)})
     return [fates[p.mutant.id] for p in plans]
+
+
+def _in_order(plans: list[Plan], judged: list[Fate], missing: str) -> tuple[Fate, ...]:
+    """The fates in plan order; a plan without one is NOT_RUN with ``missing`` as why."""
+    by_id = {f.mutant.id: f for f in judged}
+    return tuple(by_id.get(p.mutant.id) or Fate(p.mutant, NOT_RUN, message=missing) for p in plans)
 
 
 def cmd_mutate(args: argparse.Namespace) -> int:
@@ -114,17 +120,19 @@ def cmd_mutate(args: argparse.Namespace) -> int:
     done = resume.kept(args.resume, plans, scenarios) if args.resume else {}
     if done:
         print(f"--resume {args.resume}: {len(done)} kills kept, {len(plans) - len(done)} mutants to run")
-    started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="obsdrill-mutants-") as work:
-        runtime = ensure_runtime(settings.cache_dir)
-        with ExitStack() as stacks:
-            executors = [stacks.enter_context(Executor(settings, runtime, Path(work) / str(n),
-                                                       lambda: _events(args.verbose), say=_said(n, args.parallel)))
-                         for n in range(args.parallel)]
-            ran = {f.mutant.id: f for f in _run_modes([p for p in plans if p.mutant.id not in done], scenarios,
-                                                      executors, args)}
-    fates = [done.get(p.mutant.id) or ran[p.mutant.id] for p in plans]
-    score = Score(tuple(fates), time.monotonic() - started)
+    started, judged = time.monotonic(), list(done.values())
+    try:
+        with tempfile.TemporaryDirectory(prefix="obsdrill-mutants-") as work:
+            runtime = ensure_runtime(settings.cache_dir)
+            with ExitStack() as stacks:
+                executors = [stacks.enter_context(Executor(settings, runtime, Path(work) / str(n), lambda: _events(
+                    args.verbose), say=_said(n, args.parallel))) for n in range(args.parallel)]
+                _run_modes([p for p in plans if p.mutant.id not in done], scenarios, executors, args, judged)
+    except KeyboardInterrupt:  # SIGINT/SIGTERM: what was judged is written (the rest: not run), then exit
+        partial = Score(_in_order(plans, judged, "interrupted before it ran"), time.monotonic() - started)
+        print(f"\ninterrupted; partial result: {write(partial, settings.reports_dir)} (--resume it)")
+        raise
+    score = Score(_in_order(plans, judged, ""), time.monotonic() - started)
     print("\n" + score.text())
     print(f"\nresult: {write(score, settings.reports_dir)}")
     if args.min_score is not None and score.percent < args.min_score:

@@ -198,20 +198,25 @@ def pool(jobs: Sequence[Callable[[Executor], T]], executors: Sequence[Executor])
     return [results[i] for i in range(len(jobs))]
 
 
-def run_all(plans: list[Plan], executors: Executor | Sequence[Executor], budget_s: float) -> list[Fate]:
+def run_all(plans: list[Plan], executors: Executor | Sequence[Executor], budget_s: float,
+            judged: list[Fate] | None = None) -> list[Fate]:
     """Every plan while the time budget lasts, on the executors in parallel; the rest are NOT_RUN (not covered
-    ones are cheap). Fates in plan order."""
+    ones are cheap). Fates in plan order; each is also appended to ``judged`` as soon as it is known (what
+    an interrupted run writes)."""
     started = time.monotonic()
 
     def job(plan: Plan) -> Callable[[Executor], Fate]:
         def run(executor: Executor) -> Fate:
             spent = time.monotonic() - started
             if plan.covered and spent > budget_s:
-                return Fate(plan.mutant, NOT_RUN, message=f"time budget {budget_s / 60:g} min spent "
+                fate = Fate(plan.mutant, NOT_RUN, message=f"time budget {budget_s / 60:g} min spent "
                             f"({spent / 60:.1f} min)", tried=())
-            fate = executor.run(plan)
-            executor.say(f"{fate.mutant.id}: {fate.fate}" + (f" by {fate.scenario}" if fate.scenario else "")
-                         + f" ({fate.seconds:.0f}s)")
+            else:
+                fate = executor.run(plan)
+                executor.say(f"{fate.mutant.id}: {fate.fate}" + (f" by {fate.scenario}" if fate.scenario else "")
+                             + f" ({fate.seconds:.0f}s)")
+            if judged is not None:
+                judged.append(fate)
             return fate
         return run
     return pool([job(p) for p in plans], [executors] if isinstance(executors, Executor) else executors)

@@ -229,3 +229,27 @@ def test_resume_keeps_kills_unless_the_killing_scenario_was_edited_since(mutants
     (tmp_path / "bad.json").write_text("[]")
     with pytest.raises(ConfigError, match=r"not a result\.json of obsdrill mutate"):
         resume.kept(tmp_path / "bad.json", plans, scenarios)
+
+
+def test_an_interrupted_run_writes_what_it_judged(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from harness.mutate import command
+    from harness.runtime import Runtime as RealRuntime
+
+    def interrupted(plans: list[Any], scenarios: Any, executors: Any, args: Any, judged: list[Fate]) -> list[Fate]:
+        judged.append(Fate(plans[0].mutant, KILLED, "error-burst", "HighErrorRate ... (threshold > 0.5)"))
+        raise KeyboardInterrupt("interrupted by signal 15")
+    monkeypatch.setattr(command, "_run_modes", interrupted)
+    monkeypatch.setattr("harness.runtime.ensure_runtime", lambda *a, **k: RealRuntime("podman", "unix:///x", "0"))
+    with pytest.raises(KeyboardInterrupt):
+        command.cmd_mutate(command_args(["mutate", "--only", "threshold:HighErrorRate", "--reports-dir",
+                                         str(tmp_path)]))
+    doc = json.loads((tmp_path / "mutate" / "result.json").read_text())
+    assert [m["fate"] for m in doc["mutants"]] == [KILLED, NOT_RUN]
+    assert doc["mutants"][1]["message"] == "interrupted before it ran" and "--resume it" in capsys.readouterr().out
+
+
+def command_args(argv: list[str]) -> Any:
+    from harness.cli import build_parser
+
+    return build_parser().parse_args(argv)
