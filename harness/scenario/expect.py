@@ -5,6 +5,7 @@ correlated, and nothing else fires. Each check is an Allure step with its deadli
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 from harness import bounds
 from harness.assertions.alerts import AlertWatch
@@ -153,8 +154,15 @@ class ExpectPhase:
         if expect.not_firing:
             fired = self.watch.fired_of(expect.not_firing)
             if fired:
-                raise ExpectationFailed("alerts that must not fire did: " + "; ".join(fired))
+                raise ExpectationFailed("alerts that must not fire did: " + "; ".join(fired) + self._rules(fired))
         if expect.no_other_alerts:
             others = self.watch.others(list(expect.alerts))
             if others:
-                raise ExpectationFailed("unexpected alerts: " + "; ".join(others))
+                raise ExpectationFailed("unexpected alerts: " + "; ".join(others) + self._rules(others))
+
+    def _rules(self, fired: Sequence[str]) -> str:
+        """The rule of each alert named in ``fired``, as Prometheus evaluated it: its comparison and `for` are
+        usually what let it fire (a threshold too low, a window too short)."""
+        said = " ".join(fired)
+        return "".join(f"\n  rule {r.name} ({r.file}): {' '.join(r.expr.split())} for {r.for_seconds:g}s"
+                       for r in self.config.rules if r.name in said)

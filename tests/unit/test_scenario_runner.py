@@ -4,6 +4,7 @@ deadlines recorded, rollback on failure too, stack-dependent checks before anyth
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -145,11 +146,13 @@ def test_unexpected_alert_fails_the_scenario(stack: Stack, tmp_path: Path) -> No
     Service.set_fault = set_fault  # type: ignore[method-assign]
     try:
         with pytest.raises(ExpectationFailed, match=r"unexpected alerts: notification tap->warning-alerts "
-                                                    r"\[firing\] HighCPUUsage"):
+                                                    r"\[firing\] HighCPUUsage") as failure:
             ScenarioRunner(stack, Events()).run(_scenario(tmp_path))  # type: ignore[arg-type]
     finally:
         Service.set_fault = original  # type: ignore[method-assign]
     assert stack.calls[-1] == "clear backend"
+    # the rule that let it fire, as evaluated (its threshold and for): a threshold set too low is named
+    assert re.search(r"rule HighCPUUsage \(alert_rules\.yml\): .* > 80 for \d+(\.\d+)?s", str(failure.value))
 
 
 def test_components_the_stack_lacks_are_config_errors_before_anything_runs(stack: Stack, tmp_path: Path) -> None:
