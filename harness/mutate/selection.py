@@ -49,7 +49,8 @@ def touches(mutant: Mutant, scenario: Scenario) -> list[str]:
 
 
 def cost(mutant: Mutant, scenario: Scenario, why: list[str]) -> tuple[int, ...]:
-    """Scenarios that expect the changed alert first (they can see it both not firing and firing early); for
+    """Scenarios that expect the changed alert first (they can see it both not firing and firing early), the
+    ones with the most ties to the mutant (alerts expected, receivers checked, services faulted) first; for
     an eager mutant (fires sooner) those that forbid it and keep watching (``observe``) while their faults
     drive signals, the most faults first (the near-miss pattern); then the cheap ones: no host-level fault,
     no load, fewer faults."""
@@ -58,8 +59,8 @@ def cost(mutant: Mutant, scenario: Scenario, why: list[str]) -> tuple[int, ...]:
         forbids = any(w.startswith("forbids ") for w in why) and bool(scenario.method)
         return (int(not forbids), int(scenario.expect.observe <= 0), -len(scenario.method), int(host),
                 int(scenario.load is not None))
-    expects = any(w.startswith("expects ") for w in why)
-    return (int(not expects), int(host), int(scenario.load is not None), len(scenario.method))
+    expects = sum(w.startswith("expects ") for w in why)
+    return (int(not expects), -len(why), int(host), int(scenario.load is not None), len(scenario.method))
 
 
 def plan(mutant: Mutant, scenarios: Sequence[Scenario], per_mutant: int = PER_MUTANT) -> Plan:
