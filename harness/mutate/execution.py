@@ -103,7 +103,15 @@ class Executor:
                 raise ConfigError(str(exc)) from None
             said = [r.split(":", 1)[0] for r in change.rules] or list(change.diffs) or ["nothing changed"]
             self.say(f"  reloaded {config.name}: {', '.join(said)}")
+            self._forget(stack)
         return stack
+
+    def _forget(self, stack: Stack) -> None:
+        """No notification of the previous mutant may reach this one's scenarios: Alertmanager still holds its
+        alerts (a renamed label's alert until its endsAt) and would notify them later. A restart empties its
+        alerts and notification log (tmpfs); the receivers are emptied after it."""
+        stack.stack_fault("alertmanager", "restart", {})
+        stack.sink.clear()
 
     def baseline(self, scenario: Scenario, mode: str) -> str | None:
         """Run ``scenario`` on the unmutated config on the ``mode`` stack: how it failed (None: it passed). A
