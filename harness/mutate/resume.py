@@ -1,7 +1,7 @@
 """``--resume RESULT_JSON``: score again after raising the suite without running every mutant again. A mutant
 that an earlier result.json records as killed keeps that fate, unless the scenario that killed it was edited
-after that result was written (it runs again then); every other mutant (survived, not covered, not run,
-error) runs."""
+after that run started (it runs again then); every other mutant (survived, not covered, not run, error)
+runs."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def kept(path: Path, plans: list[Plan], scenarios: list[Scenario]) -> dict[str, 
         raise ConfigError(f"--resume {path}: {exc}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("mutants"), list):
         raise ConfigError(f"--resume {path}: not a result.json of obsdrill mutate (no 'mutants' list)")
-    written = path.stat().st_mtime
+    started = float(doc.get("started_at") or path.stat().st_mtime)  # older results: when it was written
     files = {s.name: s.path for s in scenarios}
     mutants = {p.mutant.id: p.mutant for p in plans}
     out: dict[str, Fate] = {}
@@ -31,7 +31,7 @@ def kept(path: Path, plans: list[Plan], scenarios: list[Scenario]) -> dict[str, 
         mutant_id, fate, killer = entry.get("id"), entry.get("fate"), str(entry.get("scenario") or "")
         if mutant_id not in mutants or fate not in (KILLED, UNNAMED):
             continue
-        if killer not in files or files[killer].stat().st_mtime > written:
+        if killer not in files or files[killer].stat().st_mtime > started:
             continue  # the scenario that killed it is gone or was edited since: judged again
         out[mutant_id] = dataclasses.replace(
             Fate(mutants[mutant_id], str(fate), killer, str(entry.get("message") or ""),

@@ -47,7 +47,7 @@ class Score:
     def as_dict(self) -> dict[str, Any]:
         return {"score_percent": round(self.percent, 1), "named_score_percent": round(self.named_percent, 1),
                 "judged": self.judged, "counts": dict(Counter(f.fate for f in self.fates)),
-                "wall_seconds": round(self.seconds, 1),
+                "wall_seconds": round(self.seconds, 1), "started_at": round(time.time() - self.seconds, 1),
                 "mutants": [{**f.mutant.as_dict(), "fate": f.fate, "scenario": f.scenario, "message": f.message,
                              "tried": list(f.tried), "seconds": round(f.seconds, 1), "kept_from": f.kept}
                             for f in self.fates]}
