@@ -68,6 +68,10 @@ def correlation_problems(request: SampledRequest, docs: Sequence[LogRecord],
     mismatched = [d for d in docs if d.trace_id and attr(d, "trace_id") and d.trace_id.lower() != attr(d, "trace_id")]
     problems += [f"{attr(d, 'service')}: record TraceId {d.trace_id} != trace_id field {attr(d, 'trace_id')}"
                  for d in mismatched[:3]]
+    unset = sorted({attr(d, "service") for d in docs if attr(d, "trace_id") and not d.trace_id})
+    if unset:  # the line says its trace, the record does not: a log backend cannot join it to the trace
+        problems.append(f"record TraceId not set on the lines of {', '.join(unset)} although their trace_id field "
+                        f"is: the collector's log pipeline did not set the records' trace context")
     return problems
 
 

@@ -116,8 +116,8 @@ def group_by_narrowed(source: SourceConfig) -> Iterator[Mutant]:
                 continue
             doc = edited(source.alertmanager)
             _at(doc, path)["group_by"] = [x for x in labels if x != label]
-            yield _mutant("group-by-narrowed", f"{path}:{label}", f"{path} group_by without {label}", doc,
-                          _subtree_receivers(route), ("group",))
+            yield dataclasses.replace(_mutant("group-by-narrowed", f"{path}:{label}", f"{path} group_by without "
+                                              f"{label}", doc, _subtree_receivers(route), ("group",)), grouping=True)
 
 
 # (integration list, field, wrong value): a receiver's channel or recipient

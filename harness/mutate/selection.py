@@ -41,6 +41,8 @@ def touches(mutant: Mutant, scenario: Scenario) -> list[str]:
     why += [f"forbids {a}" for a in mutant.alerts if a in scenario.expect.not_firing and a not in expected]
     why += [f"checks receiver {r}" for r in mutant.receivers if r in receivers_of(scenario)]
     why += [f"faults or loads {s}" for s in mutant.services if s in services_of(scenario)]
+    if mutant.grouping and why and len(scenario.alerts) > 1:
+        why.append(f"expects {len(scenario.alerts)} alerts at once")
     if mutant.pillars and (scenario.expect.logs or scenario.expect.traces):
         why.append("checks logs and traces")
     if mutant.pillars:

@@ -57,6 +57,16 @@ def test_missing_service_split_trace_and_bad_ids_are_named() -> None:
     assert correlation_problems(CV, []) == ["no log line carries correlation_id cid-1"]
 
 
+def test_a_line_whose_record_lacks_the_trace_context_is_named() -> None:
+    """The collector's trace parser dropped (obsdrill mutate's trace-id-dropped): the trace_id field is there,
+    the record's TraceId is not, so a log backend cannot join the line to its trace."""
+    docs = [doc(s, T1) for s in ("gateway", "backend", "cv-analyzer")]
+    docs[1] = LogRecord(docs[1].index, "id", docs[1].timestamp, "{}", "INFO", "", "", docs[1].attributes)
+    assert correlation_problems(CV, docs) == [
+        "record TraceId not set on the lines of backend although their trace_id field is: the collector's log "
+        "pipeline did not set the records' trace context"]
+
+
 def test_services_the_trace_passed_through_are_the_ones_that_must_log() -> None:
     docs = [doc("gateway", T1), doc("backend", T1)]
     assert correlation_problems(CV, docs, expected=["gateway", "backend"]) == []  # cv-analyzer was never called
