@@ -6,7 +6,6 @@ never counted."""
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import time
@@ -16,13 +15,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
-from harness import envvars, layers, schedule
+from harness import layers, schedule
 from harness.config import load_source
 from harness.errors import ConfigError, InfrastructureError, ObsdrillError, StackError
 from harness.events import Events
 from harness.mutate.mutant import Mutant
 from harness.mutate.selection import Plan
 from harness.runtime import Runtime
+from harness.scenario import certifying
 from harness.scenario.model import Scenario
 from harness.scenario.runner import ScenarioRunner
 from harness.settings import Settings
@@ -63,8 +63,8 @@ def _head(text: str, lines: int = 12) -> str:
 
 
 class Executor:
-    """Owns a stack per mode for the whole run (started on first use, stopped on exit): every mutant and the
-    baseline run on it, each on its own config by a reload."""
+    """Owns the worker's stack (started on first use, stopped on exit; another mode's replaces it): every
+    mutant and baseline run of this worker runs on it, each on its own config by a reload."""
 
     def __init__(self, settings: Settings, runtime: Runtime, work: Path, events: Callable[[], Events],
                  say: Callable[[str], None] | None = None) -> None:
@@ -74,8 +74,7 @@ class Executor:
         self.events = events
         self.say = say or (lambda text: print(text, flush=True))  # progress of a long run, line by line
         self.stacks: dict[str, Stack] = {}
-        # the certificate is reported, not enforced, unless OBSDRILL_CERTIFY=enforce: only then can it kill
-        self.certify = os.environ.get(envvars.CERTIFY, "report") == "enforce"
+        self.certify = certifying.enforced()  # a certificate only said, never enforced, cannot kill a mutant
 
     def __enter__(self) -> Executor:
         return self

@@ -5,7 +5,6 @@ runs."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
@@ -33,7 +32,6 @@ def kept(path: Path, plans: list[Plan], scenarios: list[Scenario]) -> dict[str, 
             continue
         if killer not in files or files[killer].stat().st_mtime > started:
             continue  # the scenario that killed it is gone or was edited since: judged again
-        out[mutant_id] = dataclasses.replace(
-            Fate(mutants[mutant_id], str(fate), killer, str(entry.get("message") or ""),
-                 tuple(entry.get("tried") or ()), float(entry.get("seconds") or 0.0)), kept=str(path))
+        out[mutant_id] = Fate(mutants[mutant_id], str(fate), killer, str(entry.get("message") or ""),
+                              tuple(entry.get("tried") or ()), float(entry.get("seconds") or 0.0), kept=str(path))
     return out

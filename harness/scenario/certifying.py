@@ -28,6 +28,11 @@ def runner(stack: StackApi) -> tuple[promtool.Runner | None, str]:
     return (host, "") if host is not None else (None, "no Prometheus image and no promtool on PATH")
 
 
+def enforced() -> bool:
+    """Whether a certificate that does not hold fails the scenario (OBSDRILL_CERTIFY=enforce), not only said."""
+    return os.environ.get(envvars.CERTIFY, "report") == "enforce"
+
+
 def skip_reason(stack: StackApi, scenario: Scenario) -> str:
     factor = stack.rendered().timing.factor
     if factor >= 1.0:
@@ -69,7 +74,7 @@ class CertifyPhase:
                 self.events.emit(AlertCertified(alert.alert, alert.holds, alert.describe(), seconds))
         if cert.holds:
             return cert
-        if os.environ.get(envvars.CERTIFY, "report") == "enforce":
+        if enforced():
             raise ExpectationFailed(f"the equivalence certificate fails: the compressed run's alert timeline is "
                                     f"not what the unscaled rules give on the same samples\n{cert.describe()}")
         self.events.say(f"equivalence certificate does not hold (reported; {envvars.CERTIFY}=enforce fails "
