@@ -106,7 +106,9 @@ def test_cpu_burn(obsdrill: Obsdrill) -> None:
 
 def test_memory_growth(obsdrill: Obsdrill) -> None:
     """1 GiB made resident shows as a drop of host MemAvailable, and clearing gives it back. Both are measured
-    against the value just before the change: the rest of the stack (a JVM warming up) moves it too."""
+    against the value just before the change: the rest of the stack (a JVM warming up) moves it too, by up to
+    ~0.3 GiB within the half minute after the clear on a busy CI host, so the return is judged at 0.5 GiB (the 1 GiB
+    is unmapped at once on clear; CI once saw +0.72 GiB net after 30 s)."""
     available = "node_memory_MemAvailable_bytes"
     before = value(obsdrill.prometheus, available)
     with fault(obsdrill, "backend", "memory_growth", {"mib": 1024, "max_seconds": 120}):
@@ -115,7 +117,7 @@ def test_memory_growth(obsdrill: Obsdrill) -> None:
         obsdrill.expect_query(f"{available} < {before - 0.75 * GIB}", within=30)
         time.sleep(2 * obsdrill.stack.rendered().timing.scrape_interval)  # a scrape taken with all of it held
         during = value(obsdrill.prometheus, available)
-    obsdrill.expect_query(f"{available} > {during + 0.75 * GIB}", within=30)
+    obsdrill.expect_query(f"{available} > {during + 0.5 * GIB}", within=30)
 
 
 def test_downstream_unavailable(obsdrill: Obsdrill) -> None:
