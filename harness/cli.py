@@ -195,6 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     from harness.mutate.command import add_parser as add_mutate  # issue 16
 
     add_mutate(sub, common)
+    from harness.clislo import add_parser as add_slo
+
+    add_slo(sub, common, _settings)  # slo rules
     return parser
 
 

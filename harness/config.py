@@ -16,6 +16,7 @@ import yaml
 
 from harness import durations
 from harness.errors import ConfigError
+from harness.slo.objectives import Objective, load_objectives
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class SourceConfig:
     alertmanager: dict[str, Any]
     declared_background: tuple[str, ...] = ()  # obsdrill.yml: background_alerts
     paging_budgets: tuple[tuple[str, float], ...] = ()  # obsdrill.yml: severity -> real-time seconds
+    objectives: tuple[Objective, ...] = ()  # slo/objectives.yml (OpenSLO)
 
     def background(self) -> list[str]:
         """Alerts that are always on: declared in obsdrill.yml, or recognised (an expression with no input
@@ -164,7 +166,8 @@ def load_source(config_dir: Path) -> SourceConfig:
     alertmanager = load_yaml(config_dir / "alertmanager" / "alertmanager.yml")
     settings = obsdrill_file(config_dir)
     source = SourceConfig(config_dir, prometheus, tuple(rule_files), alertmanager,
-                          _declared_background(config_dir, settings), _paging_budgets(config_dir, settings))
+                          _declared_background(config_dir, settings), _paging_budgets(config_dir, settings),
+                          load_objectives(config_dir))
     _check_alertmanager(source, config_dir / "alertmanager" / "alertmanager.yml")
     rules = {r.name for r in source.rules()}  # validates every rule
     unknown = [n for n in source.declared_background if n not in rules]

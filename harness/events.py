@@ -185,6 +185,14 @@ class Reconciled(Event):
     table: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class BudgetConsumed(Event):
+    """Per objective of slo/objectives.yml, what the scenario spent of its error budget
+    (harness/slo/budget.py Consumed.as_dict())."""
+
+    objectives: tuple[dict[str, Any], ...]
+
+
 E = TypeVar("E", bound=Event)
 Handler = Callable[[Any], None]
 

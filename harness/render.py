@@ -14,6 +14,7 @@ from harness import durations
 from harness.config import AlertRule, SourceConfig, parse_rules
 from harness.errors import ConfigError
 from harness.references import carry_files, carry_templates
+from harness.slo.objectives import Objective
 
 PROM_DEFAULTS = {"scrape_interval": "1m", "scrape_timeout": "10s", "evaluation_interval": "1m"}
 AM_DEFAULTS = {"group_wait": "30s", "group_interval": "5m", "repeat_interval": "4h"}
@@ -48,6 +49,7 @@ class RenderedConfig:
     external_labels: tuple[tuple[str, str], ...] = ()  # added by Prometheus to every alert it sends
     sent_labels: tuple[str, ...] = ()  # set only on the way out (external labels, alert_relabel_configs targets)
     paging_budgets: tuple[tuple[str, float], ...] = ()  # obsdrill.yml: severity -> real-time seconds
+    objectives: tuple[Objective, ...] = ()  # slo/objectives.yml: the report's error budget per scenario
 
     def rule(self, name: str) -> AlertRule:
         for rule in self.rules:
@@ -90,7 +92,7 @@ def render(source: SourceConfig, factor: float, out_dir: Path, present: set[str]
     external = tuple(sorted((str(k), str(v)) for k, v in (prom_global.get("external_labels") or {}).items()))
     return RenderedConfig(out_dir, timing, rules, route, receivers, tuple(dropped + rewrites), tuple(copied),
                           tuple(source.background()), external, _sent_labels(prom, external),
-                          source.paging_budgets)
+                          source.paging_budgets, source.objectives)
 
 
 def _sent_labels(prom: dict[str, Any], external: tuple[tuple[str, str], ...]) -> tuple[str, ...]:

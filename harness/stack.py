@@ -258,8 +258,9 @@ class Stack:
         return change
 
     def reset(self) -> None:
-        """Healthy state between tests and scenarios: every service running, every fault cleared, receivers
-        emptied."""
+        """Healthy state between tests and scenarios: every service running, every fault cleared, Prometheus's
+        samples deleted, receivers emptied."""
+        self.prometheus.forget()  # every window starts empty: no scenario sees an earlier one's samples
         for name in (*self.services, "gpu-sim"):
             if self.has(name):
                 self.heal(name)

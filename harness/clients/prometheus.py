@@ -101,6 +101,14 @@ class PromClient:
         """alertname -> lastError of every rule whose last evaluation failed."""
         return {rule.name: rule.last_error for rule in self.rules() if rule.failing}
 
+    def forget(self) -> bool:
+        """Delete every stored sample (the admin API), so windows start empty: an SLO's 6 h window (36 min at
+        0.1) would otherwise carry an earlier scenario's errors into the next one. False when this Prometheus
+        has no admin API (an external stack): its history stays."""
+        response = self.http.post(f"{self.url}/api/v1/admin/tsdb/delete_series",
+                                  params={"match[]": '{__name__=~".+"}'}, timeout=30)
+        return response.status_code == 204
+
     def targets(self) -> list[dict[str, Any]]:
         return list(self._get("/api/v1/targets")["activeTargets"])
 

@@ -27,6 +27,7 @@ def prometheus(image: str, run: RunContext, time_factor: float = 1.0) -> Contain
         container(run, ALIAS, image, Readiness(PORT, ("/-/ready",), hint)),
         command=(f"--config.file={CONFIG_DIR}/prometheus.yml", "--storage.tsdb.path=/prometheus",
                  f"--web.listen-address=0.0.0.0:{PORT}", "--web.enable-lifecycle",
+                 "--web.enable-admin-api",  # reset: each scenario starts on an empty TSDB (PromClient.forget)
                  "--storage.tsdb.retention.time=1d", *scaled_flags(time_factor)),
         ports=(PORT,),
         mounts=(Mount(run.run_dir / ALIAS, CONFIG_DIR, "ro"),),

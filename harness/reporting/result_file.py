@@ -16,6 +16,7 @@ from harness.events import (
     AlertFired,
     AlertResolved,
     BoundComputed,
+    BudgetConsumed,
     Event,
     Events,
     FaultCleared,
@@ -43,7 +44,7 @@ class ResultFile:
 
     def subscribe(self, events: Events) -> None:
         events.subscribe(self.handle, ScenarioStarted, ScenarioFinished, BoundComputed, AlertFired, AlertResolved,
-                         FaultInjected, FaultCleared, AlertCertified, Reconciled)
+                         FaultInjected, FaultCleared, AlertCertified, Reconciled, BudgetConsumed)
 
     def _alert(self, name: str) -> dict[str, Any]:
         alerts: dict[str, dict[str, Any]] = self.scenarios[-1]["alerts"]
@@ -91,6 +92,8 @@ class ResultFile:
                                                                "promtool_s": round(event.seconds, 1)}
         elif isinstance(event, Reconciled):
             self.scenarios[-1]["reconciliation"] = event.table
+        elif isinstance(event, BudgetConsumed):
+            self.scenarios[-1]["error_budget"] = list(event.objectives)
 
     def content(self) -> dict[str, Any]:
         return {"started": self.started, "scenarios": self.scenarios}

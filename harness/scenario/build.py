@@ -9,6 +9,7 @@ from harness import durations
 from harness.load import DEFAULT_JOURNEYS, LoadProfile
 from harness.scenario.model import (
     AlertExpectation,
+    BurnExpectation,
     EmailExpectation,
     Expect,
     Fault,
@@ -79,6 +80,8 @@ def _expect(doc: dict[str, Any]) -> Expect:
         alerts=tuple(_alert(a, f"expect.alerts[{i}]") for i, a in enumerate(doc.get("alerts", []))),
         not_firing=tuple(doc.get("not_firing", [])), no_other_alerts=doc.get("no_other_alerts", True),
         reconcile=doc.get("reconcile"),
+        error_budget=tuple(BurnExpectation(str(name), b.get("min_burn"), b.get("max_burn"))
+                           for name, b in (doc.get("error_budget") or {}).items()),
         observe=_fixed(doc.get("observe"), 0.0, "expect.observe"),
         metrics=_queries(doc.get("metrics"), "expect.metrics"),
         logs=None if logs is None else LogExpectation(

@@ -19,6 +19,8 @@ from harness.exports import unexported_warnings
 from harness.platform import DOWNSTREAMS, FAULT_PARAMS, FAULT_SCHEMAS, SERVICE_FAULTS
 from harness.scenario.loader import load_scenario
 from harness.scenario.model import MetricCheck, Scenario
+from harness.slo import rules as slo_rules
+from harness.slo.objectives import Objective
 from harness.stackfaults import STACK_FAULT_SCHEMAS, STACK_FAULTS
 
 
@@ -155,19 +157,28 @@ def validate(files: Sequence[Path], config_dir: Path, env: Mapping[str, str] | N
     rules, receivers = source.rules(), source.receivers()
     result.problems += rule_problems(rules)
     result.warnings += lint(source).lines() + unexported_warnings(source)
+    stale = slo_rules.stale(source.objectives, config_dir) if source.objectives else None
+    result.warnings += [stale] if stale else []
     for path in files:
         try:
             scenario = load_scenario(path, env)
         except ConfigError as exc:
             result.problems += str(exc).splitlines()
             continue
-        found = scenario_problems(scenario, rules, receivers)
+        found = scenario_problems(scenario, rules, receivers) + unknown_objectives(scenario, source.objectives)
         result.problems += found
         if not found:
             result.ok.append(path)
     result.config = (f"config {'ok' if not rule_problems(rules) else 'has problems'}: {config_dir} "
                      f"({len(rules)} alert rules, receivers {', '.join(receivers)})")
     return result
+
+
+def unknown_objectives(scenario: Scenario, objectives: tuple[Objective, ...]) -> list[str]:
+    known = {o.name for o in objectives}
+    return [f"{scenario.path}: expect.error_budget.{b.slo}: no objective of that name in slo/objectives.yml "
+            f"(known: {', '.join(sorted(known)) or 'none'})"
+            for b in scenario.expect.error_budget if b.slo not in known]
 
 
 def scenario_files(directory: Path) -> list[Path]:

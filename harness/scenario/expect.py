@@ -16,6 +16,7 @@ from harness.assertions.traces import assert_one_trace_per_request, assert_servi
 from harness.errors import ExpectationFailed
 from harness.events import AlertFired, Events
 from harness.load import LoadRun, SampledRequest
+from harness.scenario.budgeting import check_budgets
 from harness.scenario.method import FaultSchedule
 from harness.scenario.model import AlertExpectation, MetricCheck, Scenario
 from harness.scenario.reconciling import reconcile_load
@@ -67,6 +68,7 @@ class ExpectPhase:
                 self.events.attach(f"notifications of {note.receiver}", [n.show() for n in got])
                 self.events.attach(f"payloads of {note.receiver}", [n.body for n in got if n.receiver == note.receiver])
         self.logs_and_traces(scenario)
+        check_budgets(self.stack, scenario, self.started_wall, self.events)
         self.unexpected(scenario)
         # --- load (issue 13.1): the load's requests = every pillar's count; pauses and resumes the load ---
         reconcile_load(self.stack, scenario, self.load, self.result, self.events)

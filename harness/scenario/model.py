@@ -50,6 +50,20 @@ class MetricCheck:
 
 
 @dataclass(frozen=True)
+class BurnExpectation:
+    """The burn rate of one objective (error ratio / budget ratio) measured from the fault to the check."""
+
+    slo: str
+    min_burn: float | None = None
+    max_burn: float | None = None
+
+    def describe(self) -> str:
+        low = f"{self.min_burn:g}x <= " if self.min_burn is not None else ""
+        high = f" <= {self.max_burn:g}x" if self.max_burn is not None else ""
+        return f"{self.slo}: {low}burn{high}"
+
+
+@dataclass(frozen=True)
 class Expect:
     alerts: tuple[AlertExpectation, ...] = ()
     not_firing: tuple[str, ...] = ()
@@ -60,6 +74,7 @@ class Expect:
     traces: TraceExpectation | None = None
     notifications: tuple[NotificationExpectation, ...] = ()
     reconcile: bool | None = None  # the load's requests counted in every pillar; None: yes when there is a load
+    error_budget: tuple[BurnExpectation, ...] = ()  # per SLO: the burn rate over the fault's time
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,14 @@ class ScenarioResult:
     scenario: str
     time_factor: float
     fired: list[FireResult] = field(default_factory=list)
-    resolved: dict[str, dict[str, float]] = field(default_factory=dict)
+    resolved: dict[str, dict[str, Any]] = field(default_factory=dict)
     bounds: dict[str, Bound] = field(default_factory=dict)
     faults: list[dict[str, Any]] = field(default_factory=list)
     load: dict[str, Any] = field(default_factory=dict)
     logs: list[dict[str, Any]] = field(default_factory=list)
     traces: list[dict[str, Any]] = field(default_factory=list)
     service_graph: list[str] = field(default_factory=list)
+    error_budget: list[dict[str, Any]] = field(default_factory=list)  # per objective (harness/slo/budget.py)
     seconds: float = 0.0
     events: Events | None = field(default=None, repr=False, compare=False)
 
@@ -42,4 +43,5 @@ class ScenarioResult:
                 "resolved": self.resolved,
                 "bounds": {what: {"seconds": round(b.seconds, 1), "terms": b.terms(), "explain": b.explain()}
                            for what, b in self.bounds.items()},
-                "faults": self.faults, "load": self.load, "service_graph": self.service_graph}
+                "faults": self.faults, "load": self.load, "service_graph": self.service_graph,
+                "error_budget": self.error_budget}

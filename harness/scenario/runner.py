@@ -17,6 +17,7 @@ from harness.errors import ConfigError, ExpectationFailed
 from harness.events import AlertResolved, Events, Parameter, ScenarioFinished, ScenarioStarted
 from harness.load import LoadRun
 from harness.routing import Routing
+from harness.scenario.budgeting import report_budgets
 from harness.scenario.certifying import CertifyPhase
 from harness.scenario.check import scenario_problems
 from harness.scenario.classify import describe
@@ -124,6 +125,7 @@ class ScenarioRunner:
             if load is not None:
                 result.load = load.stop()
                 load.close()
+            report_budgets(self.stack, settled_wall, result, self.events)
             result.seconds = time.monotonic() - started
             self.events.attach("timings and bounds", result.summary())
             timeline.emit(scenario, {r.name: r for r in self.config.rules})
@@ -242,6 +244,12 @@ class ScenarioRunner:
             ramp = max((f.ramp for f in scenario.method), default=0.0)
             for exp in scenario.expect.alerts:
                 computed = self.deadlines.recovery(self.config.rule(exp.name), ramp)
+                left_out = None if recovery.within is not None else \
+                    self.deadlines.beyond_reach(self.config.rule(exp.name), computed)
+                if left_out:
+                    self.events.say(f"recovery: {exp.describe()} left out: {left_out}")
+                    result.resolved[exp.describe()] = {"left_out": left_out}
+                    continue
                 bound = result.bound(f"{exp.describe()} resolves",
                                      bounds.choose(recovery.within, "recovery.within", computed),
                                      alert=exp.describe(), kind="resolve")

@@ -29,10 +29,18 @@ def test_delays_ramps_and_the_settle_bound_are_terms(tmp_path: Path) -> None:
     assert recovery.explain().endswith(f"+ {bounds.RAMP} 7s")
     assert deadlines.metric("up == 0", delay=4).explain() == (
         f"20.5s = range window 0s + scrape 1.5s + slack 15s + {bounds.DELAY} 4s")
-    settle = deadlines.settle(cfg.rules)
-    assert settle.seconds == max(deadlines.resolve(r).seconds for r in cfg.rules) > 0
+    seed = [r for r in cfg.rules if r.file != "slo_rules.yml"]
+    settle = deadlines.settle(seed)
+    assert settle.seconds == max(deadlines.resolve(r).seconds for r in seed) > 0
     assert settle.terms()["group_interval"] == cfg.timing.group_interval
     assert deadlines.settle([]).seconds == 0
+    # an SLO ticket's 3d window is 7.2 h at 0.1: settle waits at most the reach of a live run, and its
+    # recovery is left out, saying which window and where it is checked instead
+    ticket = cfg.rule("APIAvailabilityBudgetBurnTicket")
+    assert deadlines.settle(cfg.rules).explain() == f"{bounds.REACH:.1f}s = reach of a live run {bounds.REACH:g}s"
+    why = deadlines.beyond_reach(ticket, deadlines.recovery(ticket))
+    assert why is not None and "72h real (7h12m at factor 0.1)" in why and "promtool test rules" in why
+    assert deadlines.beyond_reach(rule, deadlines.recovery(rule)) is None
 
 
 def test_bounds_of_metrics_notifications_and_the_pipeline(tmp_path: Path) -> None:
