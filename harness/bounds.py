@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
+
+import promql_parser
 
 from harness import durations
 from harness.config import AlertRule
@@ -53,6 +56,27 @@ def _window(expr_or_rule: AlertRule | str) -> float:
     expr = expr_or_rule if isinstance(expr_or_rule, str) else expr_or_rule.expr
     windows = durations.range_windows(expr)
     return max(windows) if windows else 0.0
+
+
+def _resolve_window(rule: AlertRule) -> float:
+    """The window after which the fault's samples no longer hold the rule true: the widest, except that
+    ``A and B`` where both sides are one signal at two windows (a multiwindow burn-rate alert) goes false
+    with its shorter side, and ``A or B`` needs both branches false."""
+    try:
+        return _resolving(promql_parser.parse(rule.expr))
+    except (ValueError, TypeError):
+        return _window(rule)
+
+
+def _resolving(node: Any) -> float:
+    if type(node).__name__ == "ParenExpr":
+        return _resolving(node.expr)
+    op = str(getattr(node, "op", "")) if type(node).__name__ == "BinaryExpr" else ""
+    if op == "or":
+        return max(_resolving(node.lhs), _resolving(node.rhs))
+    if op == "and" and durations.without_ranges(str(node.lhs)) == durations.without_ranges(str(node.rhs)):
+        return min(_resolving(node.lhs), _resolving(node.rhs))
+    return _window(str(node))
 
 
 @dataclass(frozen=True)
@@ -111,7 +135,7 @@ class Deadlines:
         notification at the group's next group_interval."""
         t = self.timing
         keep = (("keep_firing_for", rule.keep_firing_seconds),) if rule.keep_firing_seconds else ()
-        return Bound((("range window", _window(rule)), ("scrape", t.scrape_interval),
+        return Bound((("range window", _resolve_window(rule)), ("scrape", t.scrape_interval),
                       ("2x evaluation", 2 * t.evaluation_interval), *keep, ("group_interval", t.group_interval),
                       ("slack", self.slack)))
 
@@ -123,8 +147,8 @@ class Deadlines:
         """Why ``rule``'s resolve is left out of a live run (None when ``bound`` is within REACH)."""
         if bound.seconds <= REACH:
             return None
-        window = _window(rule)
-        return (f"{rule.name} resolves only after its longest window, {_real(window / (self.timing.factor or 1))} "
+        window = _resolve_window(rule)
+        return (f"{rule.name} resolves only after its window {_real(window / (self.timing.factor or 1))} "
                 f"real ({_real(window)} at factor {self.timing.factor:g}): its resolve bound {bound.seconds:.0f}s is "
                 f"beyond the {REACH:.0f}s a live run waits; left out here, checked by replay at real time "
                 f"(promtool test rules, tests/integration/test_slo.py)")

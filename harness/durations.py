@@ -48,6 +48,11 @@ def range_windows(expr: str) -> list[float]:
     return [parse(match.group(1).strip(), "PromQL range") for match in _RANGE.finditer(code)]
 
 
+def without_ranges(expr: str) -> str:
+    """``expr`` with every range window emptied (``rate(x[5m])`` -> ``rate(x[])``): one signal at any window."""
+    return _RANGE.sub("[]", _STRING.sub('""', expr))
+
+
 def scale_ranges(expr: str, factor: float) -> str:
     """Rewrite every range and subquery window in ``expr`` multiplied by ``factor``."""
 
