@@ -68,8 +68,8 @@ class ExpectPhase:
                 self.events.attach(f"notifications of {note.receiver}", [n.show() for n in got])
                 self.events.attach(f"payloads of {note.receiver}", [n.body for n in got if n.receiver == note.receiver])
         self.logs_and_traces(scenario)
-        check_budgets(self.stack, scenario, self.started_wall, self.events)
         self.unexpected(scenario)
+        check_budgets(self.stack, scenario, self.started_wall, self.events)  # after `observe`: over all of it
         # --- load (issue 13.1): the load's requests = every pillar's count; pauses and resumes the load ---
         reconcile_load(self.stack, scenario, self.load, self.result, self.events)
 

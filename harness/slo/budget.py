@@ -26,7 +26,9 @@ class Consumed:
 
     @property
     def bad(self) -> float:
-        return max(0.0, self.total - self.good)
+        """Bad events; under half an event is increase()'s extrapolation of the window's edges, not an error."""
+        bad = self.total - self.good
+        return bad if bad >= 0.5 else 0.0
 
     @property
     def sli(self) -> float | None:

@@ -76,8 +76,10 @@ def test_error_burst_concerns_severity_runbook(shipped: tuple[dict[str, Any], li
     event = describe(scenarios["error-burst"], rules)
     assert event.concerns == ("alerting", "routing", "logs", "traces")
     assert event.severity == "critical"
-    assert event.runbooks == (("HighErrorRate", "https://runbooks.recoloca.ai/high-error-rate"),)
-    assert event.alerts == ("HighErrorRate",)
+    assert event.runbooks == (("HighErrorRate", "https://runbooks.recoloca.ai/high-error-rate"),
+                              ("APIAvailabilityBudgetBurnPage", "https://runbooks.recoloca.ai/slo/api-availability"),
+                              ("APIAvailabilityBudgetBurnTicket", "https://runbooks.recoloca.ai/slo/api-availability"))
+    assert event.alerts == ("HighErrorRate", "APIAvailabilityBudgetBurnPage", "APIAvailabilityBudgetBurnTicket")
 
 
 def test_gpu_scenario_is_in_the_gpu_suite(shipped: tuple[dict[str, Any], list[Any]]) -> None:

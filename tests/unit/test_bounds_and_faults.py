@@ -39,7 +39,7 @@ def test_delays_ramps_and_the_settle_bound_are_terms(tmp_path: Path) -> None:
     ticket = cfg.rule("APIAvailabilityBudgetBurnTicket")
     assert deadlines.settle(cfg.rules).explain() == f"{bounds.REACH:.1f}s = reach of a live run {bounds.REACH:g}s"
     why = deadlines.beyond_reach(ticket, deadlines.recovery(ticket))
-    assert why is not None and "72h real (7h12m at factor 0.1)" in why and "promtool test rules" in why
+    assert why is not None and "6h real (36m at factor 0.1)" in why and "promtool test rules" in why
     assert deadlines.beyond_reach(rule, deadlines.recovery(rule)) is None
 
 

@@ -32,11 +32,21 @@ def _write(tmp_path: Path, text: str, name: str = "s.yaml") -> Path:
 def test_shipped_config_and_scenarios_are_valid() -> None:
     result = validate(scenario_files(project_root() / "scenarios"), STACK)
     assert result.problems == [] and result.passed
-    assert len(result.ok) == 14 and "19 alert rules" in result.config
+    assert len(result.ok) == 16 and "19 alert rules" in result.config
 
 
 def test_a_good_scenario_passes(tmp_path: Path) -> None:
     assert validate([_write(tmp_path, GOOD)], STACK).passed
+
+
+def test_an_error_budget_check_names_a_known_objective(tmp_path: Path) -> None:
+    text = GOOD + "  error_budget: {api-availability: {min_burn: 14.4}, api-availabilty: {max_burn: 1}}\n"
+    problems = validate([_write(tmp_path, text)], STACK).problems
+    assert problems == [f"{tmp_path / 's.yaml'}: expect.error_budget.api-availabilty: no objective of that name in "
+                        "slo/objectives.yml (known: api-availability, api-latency, cv-analysis-success, "
+                        "payment-success)"]
+    bad = validate([_write(tmp_path, GOOD + "  error_budget: {api-availability: {min: 1}}\n")], STACK).problems
+    assert len(bad) == 1 and "expect.error_budget.api-availability" in bad[0] and "'min'" in bad[0]
 
 
 @pytest.mark.parametrize(("old", "new", "problem"), [
