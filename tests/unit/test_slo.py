@@ -31,7 +31,7 @@ def test_every_problem_is_named_with_its_document_and_path(tmp_path: Path) -> No
     assert "document 1.spec.objectives[0].target: 99.9 is greater than or equal to the maximum of 1" in message
     assert "document 2.spec.timeWindow[0].duration: 'week' does not match" in message
     twice = text + "---\n" + text.split("---\n")[0]
-    with pytest.raises(ConfigError, match="metadata.name api-availability appears in more than one document"):
+    with pytest.raises(ConfigError, match=r"metadata\.name api-availability appears in more than one document"):
         parse_objectives(twice, tmp_path / "objectives.yml")
 
 
