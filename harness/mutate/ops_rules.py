@@ -1,4 +1,5 @@
 """Operators on alerting rules: threshold moved past the driven value (both directions), comparison flipped,
+burn factors of a burn-rate alert x10 or /10,
 `for` multiplied, range windows widened, severity swapped or dropped, a static label renamed, an annotation
 dropped. The threshold is found with the promql-parser AST (a comparison with a number), edited in the text."""
 
@@ -20,6 +21,8 @@ FLIP = {">": "<", "<": ">", ">=": "<=", "<=": ">=", "==": "!=", "!=": "=="}
 FOR_FACTOR = 3  # `for` multiplied by this (a `for` of 0 becomes 5m)
 WINDOW_FACTOR = 3  # range windows multiplied by this
 THRESHOLD_FACTOR = 10  # thresholds moved this many times past the value
+# A burn-rate comparison as `obsdrill slo rules` writes it: `> (14.4 * 0.001)`, burn factor times the budget.
+_BURN = re.compile(r"(>=?)\s*\(\s*(\d+(?:\.\d+)?)\s*\*\s*(\d+(?:\.\d+)?(?:e-?\d+)?)\s*\)")
 
 
 def _threshold(expr: str) -> tuple[str, float] | None:
@@ -75,6 +78,22 @@ def threshold(direction: str) -> RuleEdit:
         effect = "needs a fault past the one the scenario drives" if direction == "up" else "fires sooner"
         moved = f"{op} {number(new)}"
         return f":{direction}", f"threshold {op} {number(value)} -> {moved} ({effect})", moved
+    return edit
+
+
+def burn_factor(direction: str) -> RuleEdit:
+    """Every burn factor of a burn-rate alert x10 (up: pages only on a 10x stronger burn) or /10 (down: pages
+    on a tenth of the burn it is meant for)."""
+    def edit(rule: dict[str, Any]) -> tuple[str, ...] | None:
+        expr = str(rule["expr"])
+        factors = sorted({float(m.group(2)) for m in _BURN.finditer(expr)}, reverse=True)
+        if not factors:
+            return None
+        scale = THRESHOLD_FACTOR if direction == "up" else 1 / THRESHOLD_FACTOR
+        rule["expr"] = _BURN.sub(lambda m: f"{m.group(1)} ({number(float(m.group(2)) * scale)} * {m.group(3)})", expr)
+        moved = [number(f * scale) for f in factors]
+        return (f":{direction}", f"burn factors {', '.join(number(f) for f in factors)}x -> {', '.join(moved)}x",
+                f"({moved[0]} * ")
     return edit
 
 
@@ -148,7 +167,9 @@ def annotation_dropped(rule: dict[str, Any]) -> tuple[str, ...] | None:
 def rule_mutants(source: SourceConfig) -> Iterator[Mutant]:
     severities = sorted({r.severity for r in source.rules() if r.severity})
     yield from _with_rule(source, "threshold", threshold("up"))
-    eager = [*_with_rule(source, "threshold", threshold("down")), *_with_rule(source, "comparison-flipped", flip)]
+    yield from _with_rule(source, "burn-factor", burn_factor("up"))
+    eager = [*_with_rule(source, "threshold", threshold("down")), *_with_rule(source, "comparison-flipped", flip),
+             *_with_rule(source, "burn-factor", burn_factor("down"))]
     yield from (dataclasses.replace(mutant, eager=True) for mutant in eager)
     yield from _with_rule(source, "for-multiplied", longer_for)
     yield from _with_rule(source, "window-widened", wider_window)

@@ -80,14 +80,66 @@ def test_broken_config_fails_error_burst(mutate: Callable[[Path], None], defect:
                                          config_copy: Callable[[Callable[[Path], None]], Path],
                                          obsdrill_settings: Settings, obsdrill_runtime: Runtime) -> None:
     settings = obsdrill_settings.validated(config_dir=config_copy(mutate), stack_mode="core")
-    scenario = load_scenario(project_root() / "scenarios" / "error-burst.yaml")
-    with Stack(settings, obsdrill_runtime) as stack, pytest.raises(ExpectationFailed) as failure:
+    _fails_naming(settings, obsdrill_runtime, "error-burst", defect)
+
+
+def _fails_naming(settings: Settings, runtime: Runtime, scenario_name: str, defect: list[str]) -> None:
+    """The built-in scenario fails on a core stack of ``settings`` with a message holding every part of ``defect``."""
+    scenario = load_scenario(project_root() / "scenarios" / f"{scenario_name}.yaml")
+    with Stack(settings, runtime) as stack, pytest.raises(ExpectationFailed) as failure:
         ScenarioRunner(stack).run(scenario)
     message = str(failure.value)
     allure.attach(message, name="failure message", attachment_type=allure.attachment_type.TEXT)
     missing = [part for part in defect if part not in message]
     assert not missing, f"the failure does not name the defect ({missing} not in):\n{message}"
 
+
+
+SLO_RULES = Path("prometheus") / "slo_rules.yml"
+
+
+def _replace_all(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"mutation target {old!r} not in {path}"
+    path.write_text(text.replace(old, new))
+
+
+def page_burn_lowered(cfg: Path) -> None:
+    """The availability page's 6x (over 6 h and 30 m) lowered to 3x: a 4x slow burn now pages."""
+    _replace_all(cfg / SLO_RULES, "> (6 * 0.001)", "> (3 * 0.001)")
+
+
+def ticket_burn_raised(cfg: Path) -> None:
+    """The availability ticket's 1x and 3x raised to 10x: a 4x slow burn opens no ticket."""
+    _replace_all(cfg / SLO_RULES, "> (1 * 0.001)", "> (10 * 0.001)")
+    _replace_all(cfg / SLO_RULES, "> (3 * 0.001)", "> (10 * 0.001)")
+
+
+def page_for_added(cfg: Path) -> None:
+    """A `for: 30m` on the availability page (3 min at 0.1): it pages too late for the fast burn."""
+    _replace(cfg / SLO_RULES, "    labels:\n      severity: critical\n      slo: api-availability",
+             "    for: 30m\n    labels:\n      severity: critical\n      slo: api-availability")
+
+
+SLO_MUTATIONS = [
+    pytest.param("slo-slow-burn", page_burn_lowered, ["APIAvailabilityBudgetBurnPage", "(3 * 0.001)"],
+                 id="page-burn-6x-to-3x"),
+    pytest.param("slo-slow-burn", ticket_burn_raised, ["APIAvailabilityBudgetBurnTicket",
+                                                       "did not reach receiver 'warning-alerts'"],
+                 id="ticket-burn-to-10x"),
+    pytest.param("slo-fast-burn", page_for_added, ["APIAvailabilityBudgetBurnPage",
+                                                   "did not reach receiver 'critical-alerts'", "pending"],
+                 id="page-for-30m"),
+]
+
+
+@pytest.mark.parametrize(("scenario_name", "mutate", "defect"), SLO_MUTATIONS)
+def test_broken_burn_rate_rule_fails_its_slo_scenario(scenario_name: str, mutate: Callable[[Path], None],
+                                                      defect: list[str],
+                                                      config_copy: Callable[[Callable[[Path], None]], Path],
+                                                      obsdrill_settings: Settings, obsdrill_runtime: Runtime) -> None:
+    settings = obsdrill_settings.validated(config_dir=config_copy(mutate), stack_mode="core")
+    _fails_naming(settings, obsdrill_runtime, scenario_name, defect)
 
 
 def _loaded(stack: Stack, alert: str) -> str:

@@ -37,7 +37,7 @@ STACK = project_root() / "stack"
 OPERATORS = {"threshold", "comparison-flipped", "for-multiplied", "window-widened", "severity-swapped",
              "severity-dropped", "label-renamed", "annotation-dropped", "route-matcher-swapped",
              "route-receiver-swapped", "continue-flipped", "group-by-narrowed", "recipient-changed", "job-dropped",
-             "relabel-drops", "trace-id-dropped"}
+             "relabel-drops", "trace-id-dropped", "burn-factor"}
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +67,18 @@ def test_threshold_and_comparison_edits_change_only_the_comparison(mutants: list
     assert "< 10 -> < 100" in down.description
     flipped = _by_id(mutants, "comparison-flipped:ServiceDown")
     assert "up == 0" not in flipped.text and "!= 0" in flipped.text
+
+
+def test_burn_factors_move_together_and_down_is_eager(mutants: list[Mutant]) -> None:
+    up = _by_id(mutants, "burn-factor:APIAvailabilityBudgetBurnPage:up")
+    rules = {r["alert"]: r for g in yaml.safe_load(up.text)["groups"] for r in g["rules"] if "alert" in r}
+    expr = rules["APIAvailabilityBudgetBurnPage"]["expr"]
+    assert expr.count("> (144 * 0.001)") == 2 and expr.count("> (60 * 0.001)") == 2 and promql_parser.parse(expr)
+    assert "14.4" not in expr and rules["APIAvailabilityBudgetBurnTicket"]["expr"].count("(3 * 0.001)") == 2
+    assert up.description.endswith("burn factors 14.4, 6x -> 144, 60x") and not up.eager
+    down = _by_id(mutants, "burn-factor:APIResponseTimeBudgetBurnTicket:down")
+    assert down.eager and "(0.3 * 0.05)" in down.text and "burn factors 3, 1x -> 0.3, 0.1x" in down.description
+    assert not [m for m in mutants if m.id.startswith("burn-factor:HighErrorRate")]  # no burn comparison there
 
 
 def test_the_am_and_pipeline_operators(mutants: list[Mutant]) -> None:
