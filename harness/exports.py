@@ -16,16 +16,19 @@ from synthetic_services.platform import METRIC_FAMILIES
 
 HISTOGRAM_SERIES = ("_bucket", "_sum", "_count")
 # (prefix, who exports it): node_exporter, the GPU exporter (DCGM-exporter names, tests/unit keeps gpu_sim in
-# step), Prometheus and Alertmanager about themselves, the Go and Python client libraries' process metrics.
+# step), Prometheus and Alertmanager about themselves, the Go and Python client libraries' process metrics, the
+# data tier's exporters.
 EXPORTER_PREFIXES: tuple[tuple[str, str], ...] = (
     ("node_", "node_exporter"), ("DCGM_FI_", "the GPU exporter"), ("gpu_sim_", "the GPU exporter"),
     ("prometheus_", "Prometheus"), ("alertmanager_", "Alertmanager"), ("go_", "the Go runtime"),
     ("process_", "the process collector"), ("python_", "the Python client"), ("promhttp_", "promhttp"),
     ("net_conntrack_", "Prometheus"), ("otelcol_", "the OpenTelemetry Collector"),
+    ("pg_", "postgres_exporter"), ("redis_", "redis_exporter"),
 )
 # who -> the scrape host (DNS alias; Prometheus scrapes itself at localhost) that serves those names alone
 EXPORTER_HOSTS = {"node_exporter": "node-exporter", "the GPU exporter": "gpu-sim", "Prometheus": "localhost",
-                  "Alertmanager": "alertmanager", "the OpenTelemetry Collector": "otelcol"}
+                  "Alertmanager": "alertmanager", "the OpenTelemetry Collector": "otelcol",
+                  "postgres_exporter": "postgres-exporter", "redis_exporter": "redis-exporter"}
 # What Prometheus writes itself: one `up` and the scrape_* series per target, ALERTS for the rules.
 PROMETHEUS_SERIES = ("up", "scrape_duration_seconds", "scrape_samples_scraped", "scrape_samples_post_metric_relabeling",
                      "scrape_series_added", "ALERTS", "ALERTS_FOR_STATE")

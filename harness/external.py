@@ -165,7 +165,7 @@ class ExternalStack:
     def cannot(self, faults: list[tuple[str, str]]) -> list[str]:
         """Why faults (where, fault kind) cannot run here."""
         return [f"{where}: {kind} needs a container restart, which --stack external cannot do"
-                for where, kind in faults if kind in RESTART_FAULTS or kind == "restart"]
+                for where, kind in faults if kind in RESTART_FAULTS or kind in ("restart", "stop")]
 
     def stack_fault(self, component: str, fault: str, spec: dict[str, Any]) -> dict[str, Any]:
         """Faults on the stack's own components (restart, receiver_errors) need its containers or the harness's

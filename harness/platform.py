@@ -14,7 +14,7 @@ GPU_FAULTS = ("overheat", "xid", "fb_exhaustion", "gpu_lost")
 GPU_SIM = "gpu-sim"
 _OWN_FAULTS: dict[str, tuple[str, ...]] = {
     "gateway": ("downstream_unavailable",),
-    "backend": ("downstream_unavailable", "db_pool_saturation"),
+    "backend": ("downstream_unavailable", "db_pool_saturation", "db_slow_queries"),
     "cv-analyzer": ("queue_backup", "disk_fill"),
     "ai-generation": ("downstream_unavailable", "ai_failures"),
     "payments": ("payment_failures",),
@@ -60,6 +60,7 @@ FAULT_SCHEMAS: dict[str, dict[str, object]] = {
     "ai_failures": _params(("rate",), rate=_RATE),
     "disk_fill": _params(percent={"type": "number", "exclusiveMinimum": 0, "maximum": 100}, path=_NAME),
     "db_pool_saturation": _params(held={"type": "integer", "minimum": 0, "maximum": DB_POOL_SIZE}),
+    "db_slow_queries": _params(ms={"type": "number", "exclusiveMinimum": 0, "maximum": 60000}),
     "overheat": _params(gpu=_GPU, cooling_factor={"type": "number", "minimum": 1, "maximum": 100}),
     "xid": _params(gpu=_GPU, code={"type": "integer", "minimum": 1, "maximum": 65535}),
     "fb_exhaustion": _params(gpu=_GPU, free_mib={"type": "integer", "minimum": 0}),

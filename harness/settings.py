@@ -17,7 +17,8 @@ IMAGE_POLICIES = ("auto", "upstream", "local")
 # external: a stack someone else runs, addressed by URL; nothing is started (harness/external.py).
 STACK_MODES = ("full", "core", "external")
 # The images each stack mode runs (harness/topology.py); each one's image can be overridden.
-CORE_IMAGES = ("prometheus", "alertmanager", "node-exporter", "services")
+DATA_TIER_IMAGES = ("postgres", "redis", "postgres-exporter", "redis-exporter")
+CORE_IMAGES = ("prometheus", "alertmanager", "node-exporter", "services", *DATA_TIER_IMAGES)
 FULL_IMAGES = (*CORE_IMAGES, "elasticsearch", "otelcol", "jaeger", "grafana")
 DEFAULT_TIME_FACTOR = 0.1
 RUN_LABEL = "io.obsdrill.run"

@@ -231,12 +231,24 @@ class Stack:
             seconds = self._container(component).bounce(self.ready_timeout)
             self.log(f"  restarted {component} (ready after {seconds:.1f}s)")
             return {"restarted": component, "ready_after_s": round(seconds, 1)}
+        if fault == "stop":
+            self._container(component).stop_for_fault()
+            self.log(f"  stopped {component} (until rollback)")
+            return {"stopped": component}
         receiver = stackfaults.receiver_errors(lambda: self.sink, component, fault, spec)
         if receiver is not None:
             return receiver
         raise StackError(f"no stack fault {fault!r} on {component!r}")
 
     def clear_stack_fault(self, component: str, fault: str) -> dict[str, Any]:
+        if fault == "stop":
+            container = self._container(component)
+            if container.is_running():
+                return {}
+            self._clients.pop(component, None)
+            seconds = container.restart(self.ready_timeout)
+            self.log(f"  started {component} again (ready after {seconds:.1f}s)")
+            return {"started": component, "ready_after_s": round(seconds, 1)}
         return stackfaults.receiver_errors(lambda: self.sink, component, fault, None) or {}
 
     def reconfigure(self, config_dir: Path) -> reconfigure.Change:
@@ -261,6 +273,9 @@ class Stack:
         """Healthy state between tests and scenarios: every service running, every fault cleared, Prometheus's
         samples deleted, receivers emptied."""
         self.prometheus.forget()  # every window starts empty: no scenario sees an earlier one's samples
+        for name in stackfaults.STOPPABLE:  # a data tier server a failed scenario left stopped
+            if self.has(name):
+                self.clear_stack_fault(name, "stop")
         for name in (*self.services, "gpu-sim"):
             if self.has(name):
                 self.heal(name)

@@ -2,7 +2,9 @@
 component: ``{fault: restart, service: alertmanager}`` (or prometheus) restarts the container (its data kept:
 Alertmanager's notification log and silences, Prometheus's TSDB and so its `for` state); ``{fault:
 receiver_errors, service: sink, with: {status: 503}, duration: 30s}`` makes the receiver answer 5xx so
-Alertmanager retries (alertmanager_notifications_failed_total counts the failures). Data; the schedule
+Alertmanager retries (alertmanager_notifications_failed_total counts the failures); ``{fault: stop, service:
+postgres}`` (or redis) stops the data tier's server until rollback starts it again (empty: its data is on
+tmpfs, and the services recreate their tables). Data; the schedule
 (harness/scenario/method.py) applies them through the stack (harness/stack.py ``stack_fault``)."""
 
 from __future__ import annotations
@@ -14,14 +16,18 @@ STACK_FAULTS: dict[str, tuple[str, ...]] = {
     "alertmanager": ("restart",),
     "prometheus": ("restart",),
     "sink": ("receiver_errors",),
+    "postgres": ("restart", "stop"),  # the data tier (harness/components/datatier.py): stopped until rollback
+    "redis": ("restart", "stop"),
 }
 STACK_FAULT_SCHEMAS: dict[str, dict[str, object]] = {
     "restart": {"type": "object", "properties": {}, "additionalProperties": False},
+    "stop": {"type": "object", "properties": {}, "additionalProperties": False},
     "receiver_errors": {"type": "object", "additionalProperties": False,
                         "properties": {"status": {"type": "integer", "minimum": 500, "maximum": 599}}},
 }
 # restart happens at once: there is nothing to clear afterwards
 INSTANT = frozenset({"restart"})
+STOPPABLE = tuple(name for name, faults in STACK_FAULTS.items() if "stop" in faults)
 
 
 def is_stack_fault(fault: str) -> bool:

@@ -10,6 +10,8 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import synthetic_services.envvars as service_env
+from harness.components import datatier
 from harness.components.alertmanager import alertmanager
 from harness.components.elasticsearch import elasticsearch
 from harness.components.grafana import grafana
@@ -27,6 +29,8 @@ from harness.settings import CORE_IMAGES, FULL_IMAGES, Settings
 from harness.volumes import DataVolume
 
 DATA_SERVICE = "cv-analyzer"  # the service whose /data volume disk faults fill
+DATABASE_USERS = ("backend", "payments")  # users and subscriptions; the payments ledger
+CACHE_USERS = ("backend",)  # sessions and the job list cache
 OTLP_HTTP = "http://otelcol:4318"
 GRAFANA_PASSWORD = "obsdrill"  # a throwaway stack on 127.0.0.1; anonymous viewers need none
 STAGED = ("elasticsearch", "otelcol", "jaeger", "grafana")  # config dirs of stack/ copied into the run dir
@@ -56,11 +60,11 @@ def build(settings: Settings, images: dict[str, ImageChoice], run: RunContext, v
     if full:
         tiers.first += [elasticsearch(image["elasticsearch"], run), jaeger(image["jaeger"], run)]
         tiers.after_logs_index.append(otelcol(image["otelcol"], run))
-    tiers.second.append(sink(image["services"], run))
+    tiers.second += [*datatier.data_tier(image, run), sink(image["services"], run)]
     tracing = Tracing(OTLP_HTTP, settings.trace_sampling) if full else None
     for name in SERVICES:
         data = data_dir(volume.mount) if name == DATA_SERVICE else None
-        tiers.second.append(service(image["services"], run, name, tracing, data))
+        tiers.second.append(service(image["services"], run, name, tracing, data, stores(name)))
     tiers.second.append(gpu_sim(image["services"], run, time_scale=1.0 / settings.time_factor))
     volumes = {volume.name: volume.mount} if volume.mount is not None else {}
     tiers.second += [node_exporter(image["node-exporter"], run, volumes), alertmanager(image["alertmanager"], run),
@@ -68,6 +72,16 @@ def build(settings: Settings, images: dict[str, ImageChoice], run: RunContext, v
     if full and "grafana" in image:
         tiers.second.append(grafana(image["grafana"], run, admin_password=GRAFANA_PASSWORD))
     return tiers
+
+
+def stores(service_name: str) -> tuple[tuple[str, str], ...]:
+    """The env telling a service where its database and cache are (the services that have them)."""
+    found: tuple[tuple[str, str], ...] = ()
+    if service_name in DATABASE_USERS:
+        found += ((service_env.DATABASE_URL, datatier.DATABASE_URL),)
+    if service_name in CACHE_USERS:
+        found += ((service_env.REDIS_URL, datatier.REDIS_URL),)
+    return found
 
 
 def scrape_hosts(tiers: Tiers) -> set[str]:

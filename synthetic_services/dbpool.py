@@ -1,16 +1,22 @@
-"""The backend's database connection pool (100 connections): every request holds one while it runs; the
-db_pool_saturation fault holds some idle. database_connections_active = held + in flight."""
+"""The in-process stand-in for the database pool (100 connections), used when no DATABASE_URL is set (the
+stack always sets one: synthetic_services/pgpool.py is the real pool): every request holds one while it
+runs; the db_pool_saturation fault holds some idle. database_connections_active = held + in flight."""
 
 from __future__ import annotations
 
+import random
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import Any
 
+from synthetic_services.envvars import DATABASE_URL
 from synthetic_services.server import HttpError
 
 POOL_SIZE = 100
 ACQUIRE_TIMEOUT_S = 2.0
+QUERY_S = (0.001, 0.004)  # what one simulated query takes
 
 
 class PoolTimeout(HttpError):
@@ -46,8 +52,28 @@ class ConnectionPool:
                 self._busy -= 1
                 self._cond.notify()
 
+    def execute(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        """A simulated query: a few milliseconds, no rows."""
+        time.sleep(random.uniform(*QUERY_S))
+        return []
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+    def close(self) -> None:
+        pass
+
     def set_held(self, count: int) -> None:
         """Holds ``count`` connections idle (0 releases them)."""
         with self._cond:
             self._held = max(0, min(count, self.size))
             self._cond.notify_all()
+
+
+def database(env: Mapping[str, str], schema: Sequence[str], application: str, size: int = POOL_SIZE) -> Any:
+    """The real pool (synthetic_services/pgpool.py) when DATABASE_URL is set, else this stand-in."""
+    if not env.get(DATABASE_URL):
+        return ConnectionPool(size)
+    from synthetic_services.pgpool import PgPool
+
+    return PgPool(env[DATABASE_URL], schema, size=size, application=application)

@@ -4,6 +4,7 @@ log tail and a hint, and host URLs resolved once per start."""
 
 from __future__ import annotations
 
+import socket
 import time
 from typing import Any
 
@@ -66,6 +67,13 @@ class ObsContainer(DockerContainer):
         wrapped.start()
         return self.wait_ready(timeout)
 
+    def stop_for_fault(self) -> None:
+        """Stop the running container (SIGTERM, then SIGKILL after 10 s); ``restart`` starts it again."""
+        wrapped = self._wrapped()
+        if wrapped is None:
+            raise ReadinessTimeoutError(f"{self.alias}: cannot stop a container that was never started")
+        wrapped.stop(timeout=10)
+
     def bounce(self, timeout: float) -> float:
         """Stop the running container (SIGTERM, its data on tmpfs is lost) and start it again; seconds to ready."""
         wrapped = self._wrapped()
@@ -92,6 +100,10 @@ class ObsContainer(DockerContainer):
 
     def is_ready(self) -> bool:
         ready = self.spec.readiness
+        if not ready.paths:
+            host, port = self.url(ready.port).removeprefix("http://").rsplit(":", 1)
+            with socket.create_connection((host, int(port)), timeout=2):
+                return True
         for path in ready.paths:
             if requests.get(self.url(ready.port) + path, auth=ready.auth, timeout=2).status_code != 200:
                 return False
@@ -109,7 +121,7 @@ class ObsContainer(DockerContainer):
                 if state == "running" and self.is_ready():
                     return time.monotonic() - started
                 last = f"state {state}, not ready yet"
-            except (requests.RequestException, ValueError) as exc:
+            except (requests.RequestException, ValueError, OSError) as exc:
                 last = f"{type(exc).__name__}: {str(exc)[:120]}"
             time.sleep(0.3)
         raise ReadinessTimeoutError(self._failure(f"not ready after {timeout:.0f}s (last: {last})"))

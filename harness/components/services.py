@@ -30,12 +30,12 @@ def data_dir(host_dir: Path | None) -> Mount | Tmpfs:
 
 
 def service(image: str, run: RunContext, name: str, tracing: Tracing | None = None,
-            data: Mount | Tmpfs | None = None) -> ContainerSpec:
+            data: Mount | Tmpfs | None = None, stores: tuple[tuple[str, str], ...] = ()) -> ContainerSpec:
     """One synthetic service on port 8000: JSON logs to the run's log dir, spans to ``tracing``, ``data``
-    (see data_dir) where it has one."""
+    (see data_dir) where it has one, ``stores``: the env naming its database and cache (DATABASE_URL, ...)."""
     ready = Readiness(SERVICE_PORT, ("/health",), "a service that exits at once shows a Python traceback above")
-    env = () if tracing is None else ((service_env.OTLP_ENDPOINT, tracing.otlp_endpoint),
-                                      (service_env.TRACES_SAMPLER_ARG, f"{tracing.sampling:g}"))
+    env = stores + (() if tracing is None else ((service_env.OTLP_ENDPOINT, tracing.otlp_endpoint),
+                                                (service_env.TRACES_SAMPLER_ARG, f"{tracing.sampling:g}")))
     mounts = [Mount(run.log_dir, LOG_DIR, "rw", create=LOG_DIR_MODE)]
     if isinstance(data, Mount):
         mounts.append(data)

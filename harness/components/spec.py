@@ -59,7 +59,8 @@ class Ulimit:
 
 @dataclass(frozen=True)
 class Readiness:
-    """Ready when GET on every path of ``port`` answers 200 (in order; ``auth``: HTTP basic credentials)."""
+    """Ready when GET on every path of ``port`` answers 200 (in order; ``auth``: HTTP basic credentials); with
+    no paths (a server that speaks no HTTP: PostgreSQL, Redis), when ``port`` accepts a TCP connection."""
 
     port: int
     paths: tuple[str, ...] = ("/",)

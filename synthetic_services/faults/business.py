@@ -1,5 +1,5 @@
 """Faults of one service's own work: downstream_unavailable, queue_backup, payment_failures, ai_failures,
-db_pool_saturation. The service passes the resource the fault acts on (its queue, its pool)."""
+db_pool_saturation, db_slow_queries. The service passes the resource the fault acts on (its queue, its pool)."""
 
 from __future__ import annotations
 
@@ -113,3 +113,14 @@ class PoolSaturation(PassiveFault):
 
     def state(self) -> dict[str, Any]:
         return {"held": self.held, "in_use": self._pool.in_use, "pool_size": self._pool.size}
+
+
+class SlowQueries(PassiveFault):
+    """Each database query waits ``ms`` in the database server first (pg_sleep on the request's connection)."""
+
+    def __init__(self, raw: Any, ctx: FaultContext) -> None:
+        spec = Spec("db_slow_queries", raw, ("ms",))
+        self.ms = spec.number("ms", 1000, low=0, low_open=True, high=60_000)
+
+    def state(self) -> dict[str, Any]:
+        return {"ms": self.ms}
