@@ -17,6 +17,7 @@ from harness import progress, reconfigure, stackfaults, topology, volumes
 from harness.clients import AlertmanagerClient, PromClient, ServiceClient, SinkClient
 from harness.clients.elasticsearch import EsClient
 from harness.clients.jaeger import JaegerClient
+from harness.components import datatier
 from harness.components.base import ObsContainer
 from harness.components.spec import RunContext, owner_labels
 from harness.config import SourceConfig, load_source
@@ -304,4 +305,5 @@ class Stack:
             facts["Grafana"] = self.url("grafana") if self.has("grafana") else "unavailable (no image)"
         if self.volume is not None:
             facts["data volume"] = self.volume.describe()
+        facts["cadvisor"] = datatier.CADVISOR
         return facts

@@ -18,6 +18,10 @@ MAX_CONNECTIONS = 250  # the backend's pool of 100 + payments' + the exporter's 
 DATABASE_URL = f"postgresql://postgres@{POSTGRES}:{POSTGRES_PORT}/{DATABASE}"
 REDIS_URL = f"redis://{REDIS}:{REDIS_PORT}/0"
 PGDATA = "/var/lib/postgresql/data"
+# Why the seed's cadvisor:8080 job has no component (said in every run's facts and in the README).
+CADVISOR = ("not part of the stack: the Go module proxy serves github.com/google/cadvisor (the library) but no "
+            "version of github.com/google/cadvisor/cmd, the module with the cadvisor binary's main, so it cannot be "
+            "built here; the seed's cadvisor job is left out of prometheus.yml")
 
 
 def postgres(image: str, run: RunContext) -> ContainerSpec:
