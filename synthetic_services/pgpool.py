@@ -6,6 +6,7 @@ database that cannot be reached answers 503, naming it."""
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import threading
 from collections.abc import Iterator, Sequence
@@ -49,10 +50,8 @@ class PgPool:
         conn.autocommit = True
         with conn.cursor() as cur:  # the service's own tables, on every new session: a restarted (emptied)
             for statement in self._schema:  # database gets them back
-                try:
+                with contextlib.suppress(psycopg2.IntegrityError):  # a concurrent session created it just now
                     cur.execute(statement)
-                except psycopg2.IntegrityError:
-                    pass  # created by a concurrent session at the same moment
         return conn
 
     @contextmanager

@@ -118,7 +118,8 @@ def build(doc: dict[str, Any], path: Path) -> Scenario:
         rollback=Rollback(tuple(doc.get("rollback", {}).get("heal", []))),
         background_alerts=tuple(doc.get("background_alerts", [])),
         resources=tuple(doc.get("resources", [])),
-        recovery=Recovery(recovery.get("alerts_resolved", True), recovery.get("resolved_notification", True),
+        recovery=Recovery(bool(recovery.get("alerts_resolved", True)), recovery.get("resolved_notification", True),
                           seconds(recovery.get("within"), "recovery.within"),
-                          _queries(recovery.get("metrics"), "recovery.metrics")),
+                          _queries(recovery.get("metrics"), "recovery.metrics"),
+                          tuple(resolved) if isinstance(resolved := recovery.get("alerts_resolved"), list) else None),
     )

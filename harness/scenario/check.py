@@ -128,6 +128,10 @@ def scenario_problems(scenario: Scenario, rules: Sequence[AlertRule], receivers:
     out = _name_problems(scenario, by_name, receivers) + _fault_problems(scenario) + _load_problems(scenario)
     out += [f"{where}.query: PromQL does not parse: {err}" for where, q in _queries(scenario)
             if (err := promql_error(q.query))]
+    expected = {a.name for a in scenario.alerts}
+    out += [f"recovery.alerts_resolved: {name} is not an expected alert of this scenario (expected: "
+            f"{', '.join(sorted(expected)) or 'none'})"
+            for name in scenario.recovery.only or () if name not in expected]
     return [f"{scenario.path}: {p}" for p in out]
 
 

@@ -95,6 +95,7 @@ class Recovery:
     resolved_notification: bool = True
     within: float | None = None
     metrics: tuple[MetricCheck, ...] = ()
+    only: tuple[str, ...] | None = None  # `alerts_resolved: [names]`: only these are waited for
 
 
 @dataclass(frozen=True)

@@ -246,6 +246,8 @@ class ScenarioRunner:
                 computed = self.deadlines.recovery(self.config.rule(exp.name), ramp)
                 left_out = None if recovery.within is not None else \
                     self.deadlines.beyond_reach(self.config.rule(exp.name), computed)
+                if recovery.only is not None and exp.name not in recovery.only:
+                    left_out = "not in recovery.alerts_resolved"
                 if left_out:
                     self.events.say(f"recovery: {exp.describe()} left out: {left_out}")
                     result.resolved[exp.describe()] = {"left_out": left_out}

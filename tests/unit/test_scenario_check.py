@@ -39,6 +39,13 @@ def test_a_good_scenario_passes(tmp_path: Path) -> None:
     assert validate([_write(tmp_path, GOOD)], STACK).passed
 
 
+def test_recovery_may_wait_for_some_expected_alerts_only(tmp_path: Path) -> None:
+    assert validate([_write(tmp_path, GOOD + "recovery: {alerts_resolved: [HighErrorRate]}\n")], STACK).passed
+    problems = validate([_write(tmp_path, GOOD + "recovery: {alerts_resolved: [ServiceDown]}\n")], STACK).problems
+    assert problems == [f"{tmp_path / 's.yaml'}: recovery.alerts_resolved: ServiceDown is not an expected alert of "
+                        "this scenario (expected: HighErrorRate)"]
+
+
 def test_an_error_budget_check_names_a_known_objective(tmp_path: Path) -> None:
     text = GOOD + "  error_budget: {api-availability: {min_burn: 14.4}, api-availabilty: {max_burn: 1}}\n"
     problems = validate([_write(tmp_path, text)], STACK).problems
