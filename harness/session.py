@@ -16,7 +16,7 @@ from typing import Any
 
 import docker
 
-from harness import envvars, progress
+from harness import envvars, progress, stackfaults
 from harness.clients import AlertmanagerClient
 from harness.components.alertmanager import CONFIG_DIR as AM_CONFIG_DIR
 from harness.components.spec import COMPONENT_LABEL
@@ -140,6 +140,37 @@ class ReusedStack(ExternalStack):
 
     def cannot(self, faults: list[tuple[str, str]]) -> list[str]:
         return []
+
+    def reset(self) -> None:
+        """As on a stack of the run's own: the up-run's Prometheus (admin API on) forgets its samples, a data
+        tier server left stopped starts again, then the external reset (faults, crashed services, sink)."""
+        self.prometheus.forget()
+        for name in stackfaults.STOPPABLE:
+            if name in self.containers:
+                self.clear_stack_fault(name, "stop")
+        super().reset()
+
+    def stack_fault(self, component: str, fault: str, spec: dict[str, Any]) -> dict[str, Any]:
+        if fault == "stop" and component in self.containers:
+            self.containers[component].stop(timeout=10)
+            self.log(f"  stopped {component} (until rollback)")
+            return {"stopped": component}
+        return super().stack_fault(component, fault, spec)
+
+    def clear_stack_fault(self, component: str, fault: str) -> dict[str, Any]:
+        if fault != "stop" or component not in self.containers:
+            return super().clear_stack_fault(component, fault)
+        container = self.containers[component]
+        container.reload()
+        if container.status == "running":
+            return {}
+        container.start()
+        started = time.monotonic()
+        while container.status != "running" and time.monotonic() - started < self.ready_timeout:
+            time.sleep(0.3)
+            container.reload()
+        self.log(f"  started {component} again")
+        return {"started": component}
 
     @property
     def alertmanager(self) -> AlertmanagerClient:

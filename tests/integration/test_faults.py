@@ -32,7 +32,8 @@ def fault(obsdrill: Obsdrill, service: str, name: str, spec: dict[str, Any]) -> 
 
 
 def value(prom: PromClient, expr: str) -> float:
-    samples = prom.query(expr)
+    """The one sample of ``expr`` (waiting for it: each reset empties the TSDB, the next scrape refills it)."""
+    samples, _ = eventually(lambda: prom.query(expr), Bound.of(15), f"a sample of {expr}")
     assert len(samples) == 1, f"{expr}: {[s.show() for s in samples]}"
     return samples[0].value
 
