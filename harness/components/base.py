@@ -76,10 +76,7 @@ class ObsContainer(DockerContainer):
 
     def bounce(self, timeout: float) -> float:
         """Stop the running container (SIGTERM, its data on tmpfs is lost) and start it again; seconds to ready."""
-        wrapped = self._wrapped()
-        if wrapped is None:
-            raise ReadinessTimeoutError(f"{self.alias}: cannot restart a container that was never started")
-        wrapped.stop(timeout=10)
+        self.stop_for_fault()
         return self.restart(timeout)
 
     def url(self, port: int | None = None) -> str:
