@@ -10,7 +10,7 @@ from pathlib import Path
 
 import docker
 
-from harness import progress
+from harness import portforward, progress
 from harness.progress import Log
 from harness.settings import OWNER_LABEL, RUN_LABEL
 
@@ -74,6 +74,14 @@ def reap(client: docker.DockerClient, run_id: str | None = None, everything: boo
         from harness.volumes import reap_volumes
 
         removed += reap_volumes(cache_dir, wanted)
+    if run_id is None and _local(client):
+        removed += [f"port forward {f}" for f in portforward.prune_engine(client)]
     if removed and run_id is None and not detached:
         log(f"reaped leftovers of earlier runs: {', '.join(removed)}")
     return removed
+
+
+def _local(client: docker.DockerClient) -> bool:
+    """An engine on this host's socket: its port forwards are this host's firewall rules."""
+    base_url = str(getattr(getattr(client, "api", None), "base_url", ""))  # none known: not taken for local
+    return base_url.startswith(("http+docker://localhost", "http+unix://"))  # docker-py's unix socket

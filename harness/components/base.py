@@ -13,10 +13,13 @@ from docker.types import Ulimit as DockerUlimit
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 
+from harness import portforward, progress
 from harness.components.spec import ContainerSpec
 from harness.errors import ReadinessTimeoutError
 
 LOOPBACK = "127.0.0.1"
+
+FORWARDING_GRACE_S = 15.0  # a host port failing this long while the container's address accepts: a stale forward
 
 
 def run_options(spec: ContainerSpec) -> dict[str, Any]:
@@ -107,9 +110,11 @@ class ObsContainer(DockerContainer):
         return True
 
     def wait_ready(self, timeout: float) -> float:
-        """Seconds it took; on timeout a ReadinessTimeoutError with the log tail and a hint."""
+        """Seconds it took; on timeout a ReadinessTimeoutError with the log tail and a hint. A host port that
+        keeps failing while the container's own address accepts is a stale port forward of the engine (a removed
+        container's DNAT rule for the same host port): those are deleted (looked for every 15 s), and it says so."""
         started = time.monotonic()
-        last = "not polled yet"
+        last, refused_since, repaired = "not polled yet", None, False
         while time.monotonic() - started < timeout:
             state = self._state()
             if state in ("exited", "dead"):
@@ -117,11 +122,38 @@ class ObsContainer(DockerContainer):
             try:
                 if state == "running" and self.is_ready():
                     return time.monotonic() - started
-                last = f"state {state}, not ready yet"
+                last, refused_since = f"state {state}, not ready yet", None
             except (requests.RequestException, ValueError, OSError) as exc:
                 last = f"{type(exc).__name__}: {str(exc)[:120]}"
+                refused = isinstance(exc, (requests.ConnectionError, OSError))  # refused, reset or no answer
+                refused_since = (refused_since or time.monotonic()) if refused else None
+            if refused_since and not repaired and time.monotonic() - refused_since > FORWARDING_GRACE_S \
+                    and self._forwarding_broken():
+                repaired, refused_since = self._repair_forwarding(), None
             time.sleep(0.3)
         raise ReadinessTimeoutError(self._failure(f"not ready after {timeout:.0f}s (last: {last})"))
+
+    def _repair_forwarding(self) -> bool:
+        """Delete the engine's stale port forwards (harness/portforward.py); True when there were any."""
+        client = self.get_docker_client().client
+        pruned = portforward.prune_engine(client)
+        if pruned:
+            progress.say(f"{self.alias}: its host port did not answer while its own address did: deleted the "
+                         f"port forwards of removed containers ({', '.join(pruned)})")
+        return bool(pruned)
+
+    def _forwarding_broken(self) -> bool:
+        """The readiness port accepts on the container's own network address (reachable from a rootful engine's
+        host; elsewhere this is False and nothing is touched)."""
+        networks = self.get_wrapped_container().attrs.get("NetworkSettings", {}).get("Networks") or {}
+        for net in networks.values():
+            if address := net.get("IPAddress"):
+                try:
+                    with socket.create_connection((address, self.spec.readiness.port), timeout=2):
+                        return True
+                except OSError:
+                    continue
+        return False
 
     def _wrapped(self) -> Any:
         return self.get_wrapped_container() if self.status != "not_started" else None

@@ -93,10 +93,11 @@ def cmd_watch(settings: Settings, args: argparse.Namespace) -> int:
             Console().print(render(snap))
         return 0
     try:
-        with Live(render(watcher.snapshot()), refresh_per_second=4) as live:
+        console = Console()
+        with Live(render(watcher.snapshot(), console.size.height), console=console, refresh_per_second=4) as live:
             while True:
                 time.sleep(args.interval)
-                live.update(render(watcher.snapshot()))
+                live.update(render(watcher.snapshot(), console.size.height))
     except KeyboardInterrupt:
         return 0
 

@@ -95,26 +95,49 @@ class Watcher:
         return {"at": now, "rules": [vars(r) for r in rules], "notifications": notes, "faults": self.faults()}
 
 
-def render(snap: dict[str, Any]) -> Group:
-    rules = Table(title="rules", expand=True)
-    for column in ("alert", "state", "for", "value", "threshold"):
-        rules.add_column(column)
+TABLE_LINES = 5  # a rich table's title, top border, header, header rule and bottom border
+
+
+def _rule_rows(snap: dict[str, Any], room: int | None) -> list[tuple[str, ...]]:
+    """What is happening first (firing, pending), the rest by name; on a terminal too short for all of them
+    the last row names how many (and which) are not shown, so a cropped screen never hides that it is."""
     colour = {"firing": "red", "pending": "yellow", "inactive": "green"}
-    order = {"firing": 0, "pending": 1}  # what is happening first: a short terminal crops the bottom
-    for r in sorted(snap["rules"], key=lambda r: order.get(r["state"], 2)):
+    order = {"firing": 0, "pending": 1}
+    rows: list[tuple[str, ...]] = []
+    for r in sorted(snap["rules"], key=lambda r: (order.get(r["state"], 2), r["name"])):
         took = ("≥" if r["at_least"] else "") + f"{r['seconds_in_state']:.0f}s"
-        rules.add_row(r["name"], f"[{colour.get(r['state'], 'white')}]{r['state']}[/]", took,
-                      ", ".join(r["values"]) or "-", r["threshold"] or "-")
-    notes = Table(title="notifications (receiver, integration)", expand=True)
-    for column in ("receiver integration", "count", "last"):
-        notes.add_column(column)
-    for key, entry in sorted(snap["notifications"].items()):
-        notes.add_row(key, str(entry["count"]), entry["last"])
+        rows.append((r["name"], f"[{colour.get(r['state'], 'white')}]{r['state']}[/]", took,
+                     ", ".join(r["values"]) or "-", r["threshold"] or "-"))
+    if room is None or len(rows) <= room:
+        return rows
+    keep, rest = rows[:max(0, room - 1)], rows[max(0, room - 1):]
+    return [*keep, (f"(+{len(rest)} more)", "", "", ", ".join(row[0] for row in rest), "")]
+
+
+def render(snap: dict[str, Any], height: int | None = None) -> Group:
+    """The three tables, one line per row; ``height`` (the terminal's) caps the rules table so it fits."""
     faults = Table(title="faults on", expand=True)
     faults.add_column("service")
     faults.add_column("fault")
-    faults.add_column("state")
+    faults.add_column("state", no_wrap=True)
     for service, on in snap["faults"].items():
         for name, state in on.items():
             faults.add_row(service, name, str(state)[:80])
+    notes = Table(title="notifications (receiver, integration)", expand=True)
+    for column in ("receiver integration", "count", "last"):
+        notes.add_column(column, no_wrap=True)
+    for key, entry in sorted(snap["notifications"].items()):
+        notes.add_row(key, str(entry["count"]), entry["last"])
+    room = None if height is None else height - 3 * TABLE_LINES - faults.row_count - notes.row_count - 1
+    rows = _rule_rows(snap, room)
+    rules = Table(title="rules", expand=True)
+    def width(i: int, least: int) -> int:
+        return min(40, max([least, *(len(r[i]) for r in rows)]))
+    rules.add_column("alert", no_wrap=True, width=width(0, 5))
+    rules.add_column("state", no_wrap=True, width=8)
+    rules.add_column("for", no_wrap=True, width=width(2, 3))
+    rules.add_column("value", no_wrap=True, overflow="ellipsis", ratio=1)  # what gives way on a narrow screen
+    rules.add_column("threshold", no_wrap=True, width=width(4, 9))
+    for row in rows:
+        rules.add_row(*row)
     return Group(faults, notes, rules)  # the short tables first, so a terminal too short crops only rules

@@ -134,9 +134,10 @@ def test_watch_once_json_and_the_live_screen(up_stack: tuple[dict[str, str], Pat
     snap = json.loads(once.stdout)
     high = next(r for r in snap["rules"] if r["name"] == "HighErrorRate")
     assert high["state"] == "inactive" and high["threshold"] == "> 0.05" and snap["faults"] == {}
+    terminal = {**os.environ, "LINES": "80", "COLUMNS": "200"}  # pytest exports 24x80, which rich would believe
     screen = pexpect.spawn(sys.executable, ["-m", "harness.cli", "watch", "--interval", "0.5", "--run", run_id,
                                             "--reports-dir", str(reports)], dimensions=(80, 200), timeout=30,
-                           encoding="utf-8")
+                           encoding="utf-8", env=terminal)
     try:
         screen.expect("HighErrorRate")
         screen.expect("faults on")

@@ -3,6 +3,7 @@ killed with SIGKILL is reaped by the next start."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import time
@@ -12,7 +13,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from harness import portforward
 from harness.errors import ReadinessTimeoutError
+from harness.facade import Obsdrill
 from harness.reaper import reap
 from harness.runtime import Runtime
 from harness.settings import OWNER_LABEL, RUN_LABEL, Settings
@@ -105,3 +108,32 @@ def test_up_leaves_a_stack_running_that_down_removes(obsdrill_settings: Settings
     assert down.returncode == 0 and run_id in down.stdout, down.stdout + down.stderr
     assert _run_resources(obsdrill_runtime, run_id) == []
     assert not (obsdrill_settings.cache_dir / "volumes" / run_id).exists()
+
+
+def _stale_forward(host_port: int, to: str) -> str | None:
+    """Put a removed container's DNAT jump for a live host port first in netavark's chain (what the engine
+    leaves when a container goes without its teardown): the port stops answering, the container runs on."""
+    if not portforward.forwards():
+        return None
+    ghost = "0" * 64
+    rule = ["-p", "tcp", "-m", "tcp", "--dport", str(host_port), "-m", "comment", "--comment",
+            f"dnat name: gone id: {ghost}", "-j", "DNAT", "--to-destination", to]
+    subprocess.run(["iptables", "-t", "nat", "-I", portforward.CHAIN, "1", *rule], check=True)
+    return ghost
+
+
+@pytest.mark.stack
+def test_a_stale_port_forward_is_found_and_deleted(obsdrill: Obsdrill, capsys: pytest.CaptureFixture[str]) -> None:
+    redis = obsdrill.stack.containers["redis"]
+    host, port = redis.url().removeprefix("http://").rsplit(":", 1)
+    own = next(iter(redis.get_wrapped_container().attrs["NetworkSettings"]["Networks"].values()))["IPAddress"]
+    ghost = _stale_forward(int(port), own.rsplit(".", 1)[0] + ".250:9")  # nothing there
+    if ghost is None:
+        pytest.skip("the engine's port forwards are not netavark's iptables chain here")
+    with pytest.raises(OSError):
+        socket.create_connection((host, int(port)), timeout=2).close()
+    redis.wait_ready(90)
+    out = capsys.readouterr().out
+    assert f"deleted the port forwards of removed containers (port {port} (container {ghost[:12]}))" in out, out
+    assert all(cid != ghost for cid, _ in portforward.forwards())
+    socket.create_connection((host, int(port)), timeout=2).close()

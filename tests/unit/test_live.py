@@ -149,6 +149,21 @@ def test_watch_snapshot_has_rule_state_value_threshold_notifications_and_faults(
     assert "HighErrorRate" in text and "firing" in text and "> 0.05" in text and "http_errors" in text
 
 
+def test_watch_screen_fits_a_short_terminal_and_names_what_it_leaves_out() -> None:
+    def row(name: str, state: str) -> dict[str, Any]:
+        return {"name": name, "state": state, "seconds_in_state": 5.0, "at_least": False, "threshold": "> 1",
+                "values": [f"{i}.5 service-with-a-long-name-{i}" for i in range(4)]}
+    snap = {"rules": [row(f"Rule{i:02d}", "inactive") for i in range(40)] + [row("Zfiring", "firing")],
+            "notifications": {}, "faults": {}}
+    screen = Console(width=80, height=30, record=True, file=io.StringIO())
+    screen.print(render(snap, 30))
+    lines = screen.export_text().splitlines()
+    assert len(lines) <= 30  # one line per row: long values are cut, never wrapped
+    assert "Zfiring" in lines[14] and "firing" in lines[14]  # the first rule row: what is happening first
+    assert "Rule00" in "".join(lines) and any("(+" in line and "more" in line for line in lines)
+    assert len(render(snap).renderables[2].rows) == 41  # no height: every rule
+
+
 def test_explain_lists_a_receivers_integrations() -> None:
     yml = ("receivers:\n- name: critical-alerts\n  webhook_configs:\n  - url: http://sink:8080/tap/critical-alerts\n"
            "  slack_configs:\n  - api_url: http://sink:8080/slack/critical-alerts\n- name: none\n")
