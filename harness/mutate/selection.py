@@ -50,19 +50,26 @@ def touches(mutant: Mutant, scenario: Scenario) -> list[str]:
     return why
 
 
-def cost(mutant: Mutant, scenario: Scenario, why: list[str]) -> tuple[int, ...]:
+def _deadline(mutant: Mutant, scenario: Scenario) -> float:
+    """The tightest explicit ``within`` the scenario gives the mutant's alerts: a fixed deadline, which a slower
+    mutant (a longer ``for``, a wider window) cannot move as it moves a bound computed from its own config."""
+    return min((a.within for a in scenario.alerts if a.name in mutant.alerts and a.within), default=float("inf"))
+
+
+def cost(mutant: Mutant, scenario: Scenario, why: list[str]) -> tuple[float, ...]:
     """Scenarios that expect the changed alert first (they can see it both not firing and firing early), the
-    ones with the most ties to the mutant (alerts expected, receivers checked, services faulted) first; for
-    an eager mutant (fires sooner) those that forbid it and keep watching (``observe``) while their faults
-    drive signals, the most faults first (the near-miss pattern); then the cheap ones: no host-level fault,
-    no load, fewer faults."""
+    tightest fixed deadline on it first, then the ones with the most ties to the mutant (alerts expected,
+    receivers checked, services faulted); for an eager mutant (fires sooner) those that forbid it and keep
+    watching (``observe``) while their faults drive signals, the most faults first (the near-miss pattern);
+    then the cheap ones: no host-level fault, no load, fewer faults."""
     host = any(f.fault in HOST_FAULTS for f in scenario.method)
     if mutant.eager:
         forbids = any(w.startswith("forbids ") for w in why) and bool(scenario.method)
         return (int(not forbids), int(scenario.expect.observe <= 0), -len(scenario.method), int(host),
                 int(scenario.load is not None))
     expects = sum(w.startswith("expects ") for w in why)
-    return (int(not expects), -len(why), int(host), int(scenario.load is not None), len(scenario.method))
+    return (int(not expects), _deadline(mutant, scenario), -len(why), int(host), int(scenario.load is not None),
+            len(scenario.method))
 
 
 def plan(mutant: Mutant, scenarios: Sequence[Scenario], per_mutant: int = PER_MUTANT) -> Plan:

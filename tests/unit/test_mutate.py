@@ -116,6 +116,8 @@ def test_selection_is_derived_from_the_scenarios(mutants: list[Mutant]) -> None:
     assert trace.covered and all(s.expect.logs or s.expect.traces for s in trace.scenarios)
     job = plan(_by_id(mutants, "job-dropped:recoloca-payments"), scenarios)
     assert {s.name for s in job.scenarios} <= {"payment-failures", "service-down"}
+    slower = plan(_by_id(mutants, "for-multiplied:APIAvailabilityBudgetBurnPage"), scenarios)
+    assert slower.scenarios[0].name == "slo-fast-burn"  # its `within: 20s` is the tightest fixed deadline on it
 
 
 def test_named_kills_and_the_score(mutants: list[Mutant], tmp_path: Path) -> None:
