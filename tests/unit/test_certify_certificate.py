@@ -179,3 +179,18 @@ def test_what_the_window_inherited_is_left_out_of_the_comparison() -> None:
     assert a == inherited[2:] and b == promtool[2:] and timeline.agree(a, b, 30)
     late = (T(0, "firing"), T(45, "inactive"))  # a resolution past the tolerance is the window's own
     assert timeline.after_carry_over(late, 30) == late
+
+
+def test_the_grid_starts_at_the_oldest_sample_not_a_long_window_before_it(tmp_path: Path) -> None:
+    """A 3-day window's lead reaches 7 h of wall time back at 0.1; the stack's samples start at 990, so
+    promtool is given the grid from there (one case per real evaluation), not 25,920 empty steps first."""
+    source = _source(tmp_path)
+    (source / "prometheus" / "r.yml").write_text(yaml.safe_dump({"groups": [{"name": "g", "rules": [
+        {"alert": "A", "expr": "avg_over_time(x[3d]) > 5", "for": "20s"}]}]}))
+    runner = FakePromtool(120.0)
+    routes = {"/api/v1/query": _prometheus, "/api/v1/metadata": lambda q: {"status": "success", "data": {}}}
+    with serve(routes) as url:
+        certify_run(url, load_source(source), start=1000, end=1039, factor=0.1, alerts=["A"], runner=runner)
+    cases = runner.seen["tests"][0]["promql_expr_test"]
+    assert len(cases) == 50  # (1039 - 990) wall s / 0.1 = 490 real s, an evaluation every 10 s: steps 0..490
+    assert cases[-1]["eval_time"] == "8m10s"
