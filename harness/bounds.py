@@ -186,18 +186,28 @@ class Deadlines:
                          budget.seconds * factor), ("slack", self.slack))).plus(DELAY, delay)
         return min(computed, capped, key=lambda b: b.seconds)
 
+    def real_terms(self, rule: AlertRule) -> list[tuple[str, float]]:
+        """The config's own terms of ``rule``'s fire bound at real time (unscaled), the largest first."""
+        factor = self.timing.factor or 1.0
+        terms = [(name, value / factor) for name, value in self.fire(rule).parts if name in CONFIG_TERMS]
+        return sorted((t for t in terms if t[1] > 0), key=lambda t: -t[1])
+
+    def late_terms(self, rule: AlertRule) -> str:
+        """Why a fixed deadline was missed, in the config's words: its fire terms at real time."""
+        return ("  the config's own terms of the fire bound at real time, largest first: "
+                + " + ".join(f"{name} {_real(value)}" for name, value in self.real_terms(rule))
+                + f" (computed bound at factor {self.timing.factor:g}: {self.fire(rule).explain()})")
+
     def over_budget(self, rule: AlertRule, budget: Budget | None) -> str | None:
         """Why ``rule`` can page later than ``budget`` allows, term by term in real time (None when it cannot):
         the config's own terms of the fire bound (range window, scrape, evaluation, for, group_wait), the
         largest first; those that alone exceed the budget are named as such."""
         if budget is None:
             return None
-        factor = self.timing.factor or 1.0
-        terms = [(name, value / factor) for name, value in self.fire(rule).parts if name in CONFIG_TERMS]
-        total = sum(v for _, v in terms)
+        ranked = self.real_terms(rule)
+        total = sum(v for _, v in ranked)
         if total <= budget.seconds + 1e-6:
             return None
-        ranked = sorted((t for t in terms if t[1] > 0), key=lambda t: -t[1])
         alone = [name for name, value in ranked if value > budget.seconds]
         blame = (f"{' and '.join(alone)} alone exceed{'s' if len(alone) == 1 else ''} it" if alone else
                  f"the largest: {ranked[0][0]} {_real(ranked[0][1])}")

@@ -23,6 +23,7 @@ class Mutant:
     pillars: bool = False  # needs logs/traces (a full stack) to be observable
     names: tuple[str, ...] = ()  # a failure message naming all of these names the defect
     eager: bool = False  # makes its alerts fire sooner: best seen by a scenario that forbids them
+    raised: bool = False  # needs a stronger signal to fire: seen only where a scenario drives one in between
     grouping: bool = False  # changes which alerts share a notification: seen where several fire at once
 
     def named_by(self, message: str) -> bool:

@@ -166,8 +166,8 @@ def annotation_dropped(rule: dict[str, Any]) -> tuple[str, ...] | None:
 
 def rule_mutants(source: SourceConfig) -> Iterator[Mutant]:
     severities = sorted({r.severity for r in source.rules() if r.severity})
-    yield from _with_rule(source, "threshold", threshold("up"))
-    yield from _with_rule(source, "burn-factor", burn_factor("up"))
+    raised = [*_with_rule(source, "threshold", threshold("up")), *_with_rule(source, "burn-factor", burn_factor("up"))]
+    yield from (dataclasses.replace(mutant, raised=True) for mutant in raised)
     eager = [*_with_rule(source, "threshold", threshold("down")), *_with_rule(source, "comparison-flipped", flip),
              *_with_rule(source, "burn-factor", burn_factor("down"))]
     yield from (dataclasses.replace(mutant, eager=True) for mutant in eager)

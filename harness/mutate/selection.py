@@ -61,20 +61,35 @@ def cost(mutant: Mutant, scenario: Scenario, why: list[str]) -> tuple[float, ...
     tightest fixed deadline on it first, then the ones with the most ties to the mutant (alerts expected,
     receivers checked, services faulted); for an eager mutant (fires sooner) those that forbid it and keep
     watching (``observe``) while their faults drive signals, the most faults first (the near-miss pattern);
-    then the cheap ones: no host-level fault, no load, fewer faults."""
+    then the cheap ones: no host-level fault, no load, fewer faults. A raised mutant (a threshold or burn
+    factor moved up) never fires on a strong signal: the near-miss scenarios, which forbid the most alerts,
+    first."""
     host = any(f.fault in HOST_FAULTS for f in scenario.method)
     if mutant.eager:
         forbids = any(w.startswith("forbids ") for w in why) and bool(scenario.method)
         return (int(not forbids), int(scenario.expect.observe <= 0), -len(scenario.method), int(host),
                 int(scenario.load is not None))
     expects = sum(w.startswith("expects ") for w in why)
+    if mutant.raised:  # the weakest signal first: a scenario forbidding more alerts holds its signals lower
+        return (int(not expects), -len(scenario.expect.not_firing), int(host), int(scenario.load is not None),
+                len(scenario.method))
     return (int(not expects), _deadline(mutant, scenario), -len(why), int(host), int(scenario.load is not None),
             len(scenario.method))
 
 
+def _limit(mutant: Mutant, chosen: Sequence[tuple[Scenario, list[str]]], per_mutant: int) -> int:
+    """``per_mutant``; for a raised mutant every scenario that expects its alert: which of them drives the
+    signal between the real and the raised threshold is not known before they run, and the first that does
+    ends the mutant's run (only a survivor pays for them all)."""
+    if not mutant.raised:
+        return per_mutant
+    return max(per_mutant, sum(any(w.startswith("expects ") for w in why) for _, why in chosen))
+
+
 def plan(mutant: Mutant, scenarios: Sequence[Scenario], per_mutant: int = PER_MUTANT) -> Plan:
     chosen = [(s, touches(mutant, s)) for s in scenarios]
-    chosen = sorted(((s, w) for s, w in chosen if w), key=lambda sw: (*cost(mutant, *sw), sw[0].name))[:per_mutant]
+    chosen = sorted(((s, w) for s, w in chosen if w), key=lambda sw: (*cost(mutant, *sw), sw[0].name))
+    chosen = chosen[:_limit(mutant, chosen, per_mutant)]
     if not chosen:
         return Plan(mutant, (), "no scenario expects its alerts, checks its receivers or faults its services")
     why = "; ".join(f"{s.name}: {', '.join(w)}" for s, w in chosen)

@@ -96,9 +96,11 @@ class ExpectPhase:
                 raise ExpectationFailed(f"paging budget exceeded: {over}")
             try:
                 fired = self.watch.wait_fired(exp, rule, bound)
-            except ExpectationFailed:
+            except ExpectationFailed as exc:
                 self.schedule.raise_errors()  # a fault that could not be applied explains it better
-                raise
+                if exp.within is None:
+                    raise
+                raise ExpectationFailed(f"{exc}\n{self.deadlines.late_terms(rule)}") from exc
             self.result.fired.append(fired)
             self.events.attach(f"{exp.describe()} notification payload", fired.notification)
             self.events.attach(f"{exp.name} state history", self.watch.history.text(exp.name, exp.matches))

@@ -119,3 +119,20 @@ def test_a_longer_group_wait_is_caught(tmp_path: Path) -> None:
     am.write_text(am.read_text().replace("group_wait: 10s", "group_wait: 1m", 1))
     problems = _suite_violations(render(load_source(cfg), 0.1, tmp_path / "out"))
     assert problems and any("group_wait 1m" in p for p in problems)
+
+
+@pytest.mark.parametrize("mutant_id", ["for-multiplied:APIAvailabilityBudgetBurnPage",
+                                       "window-widened:APIAvailabilityBudgetBurnTicket"])
+def test_a_missed_fixed_deadline_names_the_slower_term_as_a_mutant_kill_must(tmp_path: Path, mutant_id: str) -> None:
+    """A scenario's fixed `within` does not move with the config, so a slower mutant misses it; the failure
+    then names the config's own terms at real time, which is what the mutant changed ("for 5m", "range
+    window 18h"), not only the bound in scenario words."""
+    from harness.mutate import operators
+    mutant = next(m for m in operators.generate(load_source(STACK)) if m.id == mutant_id)
+    cfg = tmp_path / "cfg"
+    shutil.copytree(STACK, cfg)
+    (cfg / mutant.file).write_text(mutant.text)
+    rendered = render(load_source(cfg), 0.1, tmp_path / "out")
+    text = bounds.Deadlines(rendered.timing, slack=15).late_terms(rendered.rule(mutant.alerts[0]))
+    assert mutant.named_by(f"{mutant.alerts[0]} did not reach critical-alerts\n{text}"), (mutant.names, text)
+    assert "at real time" in text and "computed bound at factor 0.1" in text

@@ -108,9 +108,14 @@ def test_a_mutant_is_its_one_file_layered_over_the_config(mutants: list[Mutant],
 
 def test_selection_is_derived_from_the_scenarios(mutants: list[Mutant]) -> None:
     scenarios = load_scenarios(project_root() / "scenarios")
-    threshold = plan(_by_id(mutants, "threshold:HighErrorRate:up"), scenarios, per_mutant=3)
-    assert threshold.scenarios[0].name == "error-burst" and "error-burst: expects HighErrorRate" in threshold.why
-    assert len(threshold.scenarios) == 3
+    threshold = plan(_by_id(mutants, "threshold:HighErrorRate:up"), scenarios, per_mutant=1)
+    expecting = {s.name for s in scenarios if "HighErrorRate" in {a.name for a in s.alerts}}
+    assert {s.name for s in threshold.scenarios} == expecting  # raised: every scenario that expects it
+    assert "error-burst: expects HighErrorRate" in threshold.why
+    page = plan(_by_id(mutants, "burn-factor:APIAvailabilityBudgetBurnPage:up"), scenarios)
+    assert page.scenarios[0].name == "below-thresholds"  # the near miss (forbids the most alerts) first
+    eager = plan(_by_id(mutants, "threshold:HighErrorRate:down"), scenarios, per_mutant=3)
+    assert len(eager.scenarios) == 3
     assert not plan(_by_id(mutants, "recipient-changed:default:email_configs[0].to"), scenarios).covered
     trace = plan(_by_id(mutants, "trace-id-dropped:file_log"), scenarios, per_mutant=20)
     assert trace.covered and all(s.expect.logs or s.expect.traces for s in trace.scenarios)
