@@ -15,7 +15,7 @@ GPU_SIM = "gpu-sim"
 _OWN_FAULTS: dict[str, tuple[str, ...]] = {
     "gateway": ("downstream_unavailable",),
     "backend": ("downstream_unavailable", "db_pool_saturation", "db_slow_queries"),
-    "cv-analyzer": ("queue_backup", "disk_fill"),
+    "cv-analyzer": ("queue_backup", "analysis_failures", "disk_fill"),
     "ai-generation": ("downstream_unavailable", "ai_failures"),
     "payments": ("payment_failures",),
 }
@@ -58,6 +58,7 @@ FAULT_SCHEMAS: dict[str, dict[str, object]] = {
                             paused={"type": "boolean"}),
     "payment_failures": _params(("rate",), rate=_RATE, reason=_NAME),
     "ai_failures": _params(("rate",), rate=_RATE),
+    "analysis_failures": _params(("rate",), rate=_RATE),
     "disk_fill": _params(percent={"type": "number", "exclusiveMinimum": 0, "maximum": 100}, path=_NAME),
     "db_pool_saturation": _params(held={"type": "integer", "minimum": 0, "maximum": DB_POOL_SIZE}),
     "db_slow_queries": _params(ms={"type": "number", "exclusiveMinimum": 0, "maximum": 60000}),

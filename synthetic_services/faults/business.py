@@ -1,4 +1,5 @@
 """Faults of one service's own work: downstream_unavailable, queue_backup, payment_failures, ai_failures,
+analysis_failures,
 db_pool_saturation, db_slow_queries. The service passes the resource the fault acts on (its queue, its pool)."""
 
 from __future__ import annotations
@@ -86,6 +87,21 @@ class AiFailures(PassiveFault):
 
     def __init__(self, raw: Any, ctx: FaultContext) -> None:
         spec = Spec("ai_failures", raw, ("rate",))
+        self.rate = spec.rate()
+        self._counter = RateCounter(self.rate)
+
+    def fails(self) -> bool:
+        return self._counter.hit()
+
+    def state(self) -> dict[str, Any]:
+        return {"rate": self.rate}
+
+
+class AnalysisFailures(PassiveFault):
+    """``rate`` of the CV analyses fail (the job completes with ``{"status": "failed"}``, logged as an error)."""
+
+    def __init__(self, raw: Any, ctx: FaultContext) -> None:
+        spec = Spec("analysis_failures", raw, ("rate",))
         self.rate = spec.rate()
         self._counter = RateCounter(self.rate)
 

@@ -15,7 +15,13 @@ from harness.platform import DB_POOL_SIZE, FAULT_SCHEMAS, QUEUE_CAPACITY
 from harness.scenario.check import fault_param_problems
 from synthetic_services.dbpool import POOL_SIZE
 from synthetic_services.faults import COMMON, FaultContext
-from synthetic_services.faults.business import AiFailures, PaymentFailures, PoolSaturation, QueueBackup
+from synthetic_services.faults.business import (
+    AiFailures,
+    AnalysisFailures,
+    PaymentFailures,
+    PoolSaturation,
+    QueueBackup,
+)
 from synthetic_services.faults.spec import FaultError
 from synthetic_services.workqueue import CAPACITY
 
@@ -30,7 +36,7 @@ class _Pool:
 
 SERVICE_BUILDERS: dict[str, Any] = {
     **{k: v for k, v in COMMON.items() if k != "cpu_burn"},  # cpu_burn's upper bound is the container's cores
-    "payment_failures": PaymentFailures, "ai_failures": AiFailures,
+    "payment_failures": PaymentFailures, "ai_failures": AiFailures, "analysis_failures": AnalysisFailures,
     "queue_backup": lambda raw, ctx: QueueBackup(raw, ctx, _Queue()),
     "db_pool_saturation": lambda raw, ctx: PoolSaturation(raw, ctx, _Pool()),
 }
@@ -47,6 +53,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("memory_growth", {"target_used_percent": 101}), ("memory_growth", {"mib": 64, "step_mib": 0}),
     ("payment_failures", {"rate": 0.3}), ("payment_failures", {"rate": 1.01}), ("payment_failures", {}),
     ("ai_failures", {"rate": 1}), ("ai_failures", {"rate": -0.1}),
+    ("analysis_failures", {"rate": 0.2}), ("analysis_failures", {"rate": 2}), ("analysis_failures", {}),
     ("queue_backup", {"backlog": CAPACITY}), ("queue_backup", {"backlog": CAPACITY + 1}),
     ("queue_backup", {"paused": "yes"}), ("db_pool_saturation", {"held": POOL_SIZE}),
     ("db_pool_saturation", {"held": POOL_SIZE + 1}), ("db_pool_saturation", {"held": -1}),

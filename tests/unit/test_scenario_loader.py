@@ -11,7 +11,8 @@ from harness.settings import project_root
 BUILT_IN = {"error-burst", "high-response-time", "database-connection-high", "cv-analysis-queue-backup",
             "payment-failures", "high-cpu-usage", "high-memory-usage", "disk-space-low", "service-down",
             "gpu-temperature-high", "ai-generation-success-low", "baseline", "receiver-failing", "below-thresholds",
-            "slo-fast-burn", "slo-slow-burn", "postgres-down", "db-slow-queries", "redis-down"}
+            "slo-fast-burn", "slo-slow-burn", "postgres-down", "db-slow-queries", "redis-down",
+            "cv-analysis-failures"}
 
 
 def test_shipped_scenarios_validate() -> None:

@@ -146,6 +146,20 @@ def test_queue_backup_grows_the_queue_without_latency_or_errors(start: Start) ->
     assert cv.sample("cv_analysis_duration_seconds_count") == 4
 
 
+def test_analysis_failures_fail_that_share_in_band_and_log_an_error(start: Start) -> None:
+    cv = start("cv-analyzer")
+    cv.fault("analysis_failures", {"rate": 0.5})
+    answers = [cv.call("POST", "/analyze", {"user_type": "free"}) for _ in range(4)]
+    assert {a.status_code for a in answers} == {200}  # in band: the SLO's bad events, not HTTP errors
+    assert sorted(a.json()["status"] for a in answers) == ["completed", "completed", "failed", "failed"]
+    assert cv.sample("cv_analyses_total", status="failed", user_type="free") == 2
+    assert cv.sample("cv_analyses_total", status="success", user_type="free") == 2
+    line = next(x for x in cv.logs() if x.get("event") == "cv_analysis" and x["status"] == "failed")
+    assert line["level"] == "ERROR" and line["error_type"] == "CVParseError" and line.get("score") is None
+    cv.clear()
+    assert cv.call("POST", "/analyze", {"user_type": "free"}).json()["status"] == "completed"
+
+
 def test_payment_failures_decline_with_402_and_count_failed(start: Start) -> None:
     payments = start("payments")
     backend = start("backend", payments=payments)
@@ -277,9 +291,10 @@ def test_admin_api_shape_and_errors(start: Start) -> None:
     listing = cv.call("GET", "/admin/faults").json()
     assert listing["service"] == "cv-analyzer" and listing["faults"] == {}
     assert set(listing["offered"]) == {"http_errors", "latency", "crash", "hang", "cpu_burn", "memory_growth",
-                                       "queue_backup", "disk_fill"}
+                                       "queue_backup", "analysis_failures", "disk_fill"}
     unknown = cv.call("POST", "/admin/faults/payment_failures", {"rate": 1})
-    assert unknown.status_code == 400 and "offered: cpu_burn, crash, disk_fill" in unknown.json()["error"]
+    assert unknown.status_code == 400
+    assert "offered: analysis_failures, cpu_burn, crash, disk_fill" in unknown.json()["error"]
     assert cv.call("POST", "/admin/faults/latency", None).status_code == 400  # ms is required
     broken = requests.post(cv.url + "/admin/faults/latency", data=b"{nope", timeout=5)
     assert broken.status_code == 400 and broken.json()["error"].startswith("spec: invalid JSON")
