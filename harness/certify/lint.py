@@ -13,6 +13,7 @@ from typing import Any
 
 import promql_parser as pp
 
+from harness import durations
 from harness.certify import promql
 from harness.config import SourceConfig
 
@@ -74,6 +75,21 @@ def _config_findings(source: SourceConfig) -> Iterator[Finding]:
                   "Alertmanager applies it only to alerts that arrive without EndsAt; Prometheus always sets "
                   "EndsAt from its resend delay (scaled by the harness), so alerts from Prometheus resolve on that "
                   "instead")
+    yield _scrape_finding(source)
+
+
+def _scrape_finding(source: SourceConfig) -> Finding:
+    """The shortest scrape timeout: scaled with the intervals, while a target's own answer time is not."""
+    default = (source.prometheus.get("global") or {}).get("scrape_timeout", "10s")
+    timeouts = [(str(job.get("scrape_timeout", default)), str(job.get("job_name", "?")))
+                for job in source.prometheus.get("scrape_configs") or []]
+    timeout, job = min(timeouts or [(str(default), "global")], key=lambda t: durations.parse(t[0], "scrape_timeout"))
+    return Finding("prometheus/prometheus.yml", "", f"scrape_timeout ({timeout}, job {job})",
+                   "the harness scales it with the scrape interval, but a target answers in real time: an exporter "
+                   "whose scrape waits on a dependency that is gone (a DNS lookup, a connect timeout) is scraped as "
+                   "down instead of reporting the failure once the scaled timeout is below that wait (measured: at "
+                   "factor 0.05, 0.5 s, postgres_exporter's scrape of a stopped PostgreSQL timed out and pg_up "
+                   "vanished; at 0.1, 1 s, it reported the failure)")
 
 
 def _rule_findings(file: str, rule_name: str, rule: dict[str, Any], records: Mapping[str, str]) -> list[Finding]:

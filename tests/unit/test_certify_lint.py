@@ -87,6 +87,7 @@ def test_config_wide_settings_are_named(tmp_path: Path) -> None:
     settings = [f.setting for f in report.findings if not f.rule]
     assert not any(s.startswith("--") for s in settings)  # the harness scales Prometheus's duration flags
     assert "global.resolve_timeout (2m)" in settings
+    assert any(s.startswith("scrape_timeout (") for s in settings)  # a target's own answer time is not scaled
 
 
 def test_prometheus_duration_flags_are_scaled_by_the_time_factor() -> None:
