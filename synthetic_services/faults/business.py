@@ -82,34 +82,33 @@ class PaymentFailures(PassiveFault):
         return {"rate": self.rate, "reason": self.reason}
 
 
-class AiFailures(PassiveFault):
+class ShareFails(PassiveFault):
+    """``rate`` of the service's own operations fail; ``NAME`` is the fault's name."""
+
+    NAME = ""
+
+    def __init__(self, raw: Any, ctx: FaultContext) -> None:
+        spec = Spec(self.NAME, raw, ("rate",))
+        self.rate = spec.rate()
+        self._counter = RateCounter(self.rate)
+
+    def fails(self) -> bool:
+        return self._counter.hit()
+
+    def state(self) -> dict[str, Any]:
+        return {"rate": self.rate}
+
+
+class AiFailures(ShareFails):
     """``rate`` of the model invocations fail (answered in band: 200 ``{"status": "failed"}``)."""
 
-    def __init__(self, raw: Any, ctx: FaultContext) -> None:
-        spec = Spec("ai_failures", raw, ("rate",))
-        self.rate = spec.rate()
-        self._counter = RateCounter(self.rate)
-
-    def fails(self) -> bool:
-        return self._counter.hit()
-
-    def state(self) -> dict[str, Any]:
-        return {"rate": self.rate}
+    NAME = "ai_failures"
 
 
-class AnalysisFailures(PassiveFault):
+class AnalysisFailures(ShareFails):
     """``rate`` of the CV analyses fail (the job completes with ``{"status": "failed"}``, logged as an error)."""
 
-    def __init__(self, raw: Any, ctx: FaultContext) -> None:
-        spec = Spec("analysis_failures", raw, ("rate",))
-        self.rate = spec.rate()
-        self._counter = RateCounter(self.rate)
-
-    def fails(self) -> bool:
-        return self._counter.hit()
-
-    def state(self) -> dict[str, Any]:
-        return {"rate": self.rate}
+    NAME = "analysis_failures"
 
 
 class PoolSaturation(PassiveFault):
