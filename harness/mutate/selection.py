@@ -50,6 +50,11 @@ def touches(mutant: Mutant, scenario: Scenario) -> list[str]:
     return why
 
 
+def _expects(why: Sequence[str]) -> int:
+    """How many of the mutant's alerts the scenario expects (from ``touches``'s reasons)."""
+    return sum(w.startswith("expects ") for w in why)
+
+
 def _deadline(mutant: Mutant, scenario: Scenario) -> float:
     """The tightest explicit ``within`` the scenario gives the mutant's alerts: a fixed deadline, which a slower
     mutant (a longer ``for``, a wider window) cannot move as it moves a bound computed from its own config."""
@@ -69,7 +74,7 @@ def cost(mutant: Mutant, scenario: Scenario, why: list[str]) -> tuple[float, ...
         forbids = any(w.startswith("forbids ") for w in why) and bool(scenario.method)
         return (int(not forbids), int(scenario.expect.observe <= 0), -len(scenario.method), int(host),
                 int(scenario.load is not None))
-    expects = sum(w.startswith("expects ") for w in why)
+    expects = _expects(why)
     if mutant.raised:  # the weakest signal first: a scenario forbidding more alerts holds its signals lower
         return (int(not expects), -len(scenario.expect.not_firing), int(host), int(scenario.load is not None),
                 len(scenario.method))
@@ -83,7 +88,7 @@ def _limit(mutant: Mutant, chosen: Sequence[tuple[Scenario, list[str]]], per_mut
     ends the mutant's run (only a survivor pays for them all)."""
     if not mutant.raised:
         return per_mutant
-    return max(per_mutant, sum(any(w.startswith("expects ") for w in why) for _, why in chosen))
+    return max(per_mutant, sum(_expects(why) > 0 for _, why in chosen))
 
 
 def plan(mutant: Mutant, scenarios: Sequence[Scenario], per_mutant: int = PER_MUTANT) -> Plan:
