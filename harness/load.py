@@ -6,7 +6,11 @@ bounded sample of the requests it made (journey, route, correlation id, status, 
 carries one) in a JSON file replaced atomically, and appends every request to a request log;
 :meth:`LoadRun.sample` merges the samples while the load runs (log and trace assertions),
 :meth:`LoadRun.requests` the request logs (cross-pillar reconciliation, harness/assertions/reconcile.py),
-:meth:`LoadRun.pause`/:meth:`LoadRun.resume` stop and restart the users (no request in flight between)."""
+:meth:`LoadRun.pause`/:meth:`LoadRun.resume` stop and restart the users (no request in flight between).
+
+With ``browsers: N`` one more process (``python -m harness.browsers``) runs N headless Chromium users on the
+frontend's page: its API calls go through the frontend to the gateway, and it writes them to its own request
+log and sample (journey ``browser``, entering at the frontend), so they are reconciled like the rest."""
 
 from __future__ import annotations
 
@@ -36,12 +40,14 @@ class LoadProfile:
     target: str = "gateway"
     journeys: tuple[tuple[str, int], ...] = DEFAULT_JOURNEYS
     workers: int = 0  # 0: one local process; N: Locust's distributed mode, a master and N worker processes
+    browsers: int = 0  # headless Chromium users on the frontend's page (harness/browsers.py)
 
     def describe(self) -> str:
         mix = ", ".join(f"{name} {weight}" for name, weight in self.journeys)
         spread = f" over {self.workers} Locust worker(s)" if self.workers else ""
+        browsers = f"; {self.browsers} browser user(s) on the frontend" if self.browsers else ""
         return (f"{self.users} users on {self.target}{spread}, wait {self.wait_min:g}-{self.wait_max:g}s, "
-                f"journeys {mix}")
+                f"journeys {mix}{browsers}")
 
 
 def failed(status: int) -> bool:
@@ -104,10 +110,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+BROWSER_ENTRY = "frontend"
+BROWSERS_START_S = 120  # Chromium's start and every browser user's first visit
+
+
 class LoadRun:
-    def __init__(self, profile: LoadProfile, url: str, max_seconds: float = 1800, sample_size: int = 20) -> None:
+    def __init__(self, profile: LoadProfile, url: str, max_seconds: float = 1800, sample_size: int = 20,
+                 browser_url: str | None = None) -> None:
+        if profile.browsers and not browser_url:
+            raise ObsdrillError("load: browsers need the frontend's URL (this stack runs no frontend)")
         self.profile = profile
         self.url = url
+        self.browser_url = browser_url
         self.max_seconds = max_seconds
         self.sample_size = sample_size
         self._procs: list[subprocess.Popen[bytes]] = []
@@ -126,13 +140,29 @@ class LoadRun:
         ext = {"sample": "json", "requests": "jsonl", "output": "log"}[kind]
         return Path(self._dir.name) / f"{kind}{suffix}.{ext}"
 
+    @property
+    def _browser_index(self) -> int | None:
+        """The browser process's index (after Locust's), when the load has browser users."""
+        return self.profile.workers + 1 if self.profile.browsers else None
+
     def _runs_users(self) -> list[int]:
-        """Indexes of the processes that run users: 0 alone, or the workers 1..N."""
-        return list(range(1, self.profile.workers + 1)) if self.profile.workers else [0]
+        """Indexes of the processes that run users: 0 alone, or the workers 1..N; then the browsers'."""
+        locust = list(range(1, self.profile.workers + 1)) if self.profile.workers else [0]
+        return locust + [i for i in (self._browser_index,) if i is not None]
+
+    def _controllers(self) -> list[int]:
+        """The processes that take pause and resume: the local runner or the master, and the browsers'."""
+        return [0] + [i for i in (self._browser_index,) if i is not None]
 
     def command(self, index: int = 0, port: int = 0) -> list[str]:
-        """The command line of process ``index``: 0 is the local runner or the master, 1..N the workers."""
+        """The command line of process ``index``: 0 is the local runner or the master, 1..N the workers, the
+        last the browsers' when there are browser users."""
         p = self.profile
+        if index == self._browser_index:
+            return [sys.executable, "-m", "harness.browsers", "--url", str(self.browser_url), "--users",
+                    str(p.browsers), "--request-log", str(self._file("requests", index)), "--sample-file",
+                    str(self._file("sample", index)), "--sample-size", str(self.sample_size), "--max-seconds",
+                    str(self.max_seconds)]
         base = [sys.executable, "-m", "harness.loadgen", "--host", self.url, "--users", str(p.users),
                 "--spawn-rate", str(p.spawn_rate), "--wait", str(p.wait_min), str(p.wait_max),
                 "--journeys", json.dumps(dict(p.journeys)), "--sample-size", str(self.sample_size),
@@ -148,16 +178,18 @@ class LoadRun:
     def start(self, timeout: float = 60) -> LoadRun:
         port = free_port() if self.profile.workers else 0
         self.started_at = time.time()
-        for index in range(self.profile.workers + 1):
+        for index in range(self.profile.workers + 1 + bool(self.profile.browsers)):
             with self._file("output", index).open("wb") as out:  # the child keeps its own descriptor
                 self._procs.append(subprocess.Popen(self.command(index, port), stdout=out, stderr=subprocess.STDOUT))
         self._await(b'"started"', timeout, "load generator did not start")
+        if self._browser_index is not None:
+            self._await(b'"started"', BROWSERS_START_S, "browser users did not start", index=self._browser_index)
         return self
 
-    def _await(self, marker: bytes, timeout: float, what: str, count: int = 1) -> None:
+    def _await(self, marker: bytes, timeout: float, what: str, count: int = 1, index: int = 0) -> None:
         deadline = time.monotonic() + timeout
-        while self._read().count(marker) < count:
-            if not self._procs or self._procs[0].poll() is not None or time.monotonic() > deadline:
+        while self._read(index).count(marker) < count:
+            if not self._procs or self._procs[index].poll() is not None or time.monotonic() > deadline:
                 output = "\n".join(self._read(i).decode(errors="replace")[-2000:] for i in range(len(self._procs)))
                 self.stop()
                 raise ObsdrillError(f"{what} (after {timeout:g}s):\n{output}")
@@ -170,20 +202,25 @@ class LoadRun:
 
     def pause(self, timeout: float = 60) -> float:
         """Stop the users once each finished its journey; returns the time none ran any more."""
-        done = self._read().count(b'"paused"')
-        self._procs[0].send_signal(signal.SIGUSR1)
-        self._await(b'"paused"', timeout, "load did not pause", done + 1)
-        lines = [ln for ln in self._read().decode(errors="replace").splitlines() if '"paused"' in ln]
-        self._paused_at = float(json.loads(lines[-1])["at"])
+        self._signal(signal.SIGUSR1, b'"paused"', timeout, "load did not pause")
+        at = [float(json.loads(ln)["at"]) for i in self._controllers()
+              for ln in self._read(i).decode(errors="replace").splitlines() if '"paused"' in ln]
+        self._paused_at = max(at)
         return self._paused_at
 
     def resume(self, timeout: float = 60) -> None:
-        done = self._read().count(b'"resumed"')
-        self._procs[0].send_signal(signal.SIGUSR2)
-        self._await(b'"resumed"', timeout, "load did not resume", done + 1)
+        self._signal(signal.SIGUSR2, b'"resumed"', timeout, "load did not resume")
         if self._paused_at is not None:
             self.paused_s += time.time() - self._paused_at
             self._paused_at = None
+
+    def _signal(self, signum: int, marker: bytes, timeout: float, what: str) -> None:
+        """Sends ``signum`` to every controller, then waits for each one's next ``marker`` line."""
+        done = {i: self._read(i).count(marker) for i in self._controllers()}
+        for index in done:
+            self._procs[index].send_signal(signum)
+        for index, count in done.items():
+            self._await(marker, timeout, what, count + 1, index=index)
 
     def sample(self) -> list[SampledRequest]:
         """The requests sampled so far (oldest first), every journey, every process."""
@@ -193,7 +230,8 @@ class LoadRun:
                 data = json.loads(self._file("sample", index).read_text())
             except (OSError, ValueError):
                 continue
-            rows += [SampledRequest.from_json(r, self.profile.target) for rows in data.values() for r in rows]
+            entry = BROWSER_ENTRY if index == self._browser_index else self.profile.target
+            rows += [SampledRequest.from_json(r, entry) for rows in data.values() for r in rows]
         return sorted(rows, key=lambda r: r.at)
 
     def requests(self) -> list[MadeRequest]:
@@ -213,6 +251,10 @@ class LoadRun:
             for line in self._read().decode(errors="replace").splitlines():
                 if '"stopped"' in line:
                     self.stats = json.loads(line)
+            browsers = self._browser_index
+            for line in self._read(browsers).decode(errors="replace").splitlines() if browsers else ():
+                if '"stopped"' in line:
+                    self.stats["browsers"] = json.loads(line)
             self.stats |= self._counts(time.time())
         return self.stats
 

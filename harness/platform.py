@@ -13,6 +13,7 @@ COMMON_FAULTS = ("http_errors", "latency", "crash", "hang", "cpu_burn", "memory_
 GPU_FAULTS = ("overheat", "xid", "fb_exhaustion", "gpu_lost")
 GPU_SIM = "gpu-sim"
 _OWN_FAULTS: dict[str, tuple[str, ...]] = {
+    "frontend": ("downstream_unavailable", "js_errors"),
     "gateway": ("downstream_unavailable",),
     "backend": ("downstream_unavailable", "db_pool_saturation", "db_slow_queries"),
     "cv-analyzer": ("queue_backup", "analysis_failures", "disk_fill"),
@@ -59,6 +60,7 @@ FAULT_SCHEMAS: dict[str, dict[str, object]] = {
     "payment_failures": _params(("rate",), rate=_RATE, reason=_NAME),
     "ai_failures": _params(("rate",), rate=_RATE),
     "analysis_failures": _params(("rate",), rate=_RATE),
+    "js_errors": _params(("rate",), rate=_RATE, action={"enum": ["register", "analyze", "generate", "subscribe"]}),
     "disk_fill": _params(percent={"type": "number", "exclusiveMinimum": 0, "maximum": 100}, path=_NAME),
     "db_pool_saturation": _params(held={"type": "integer", "minimum": 0, "maximum": DB_POOL_SIZE}),
     "db_slow_queries": _params(ms={"type": "number", "exclusiveMinimum": 0, "maximum": 60000}),
@@ -110,8 +112,11 @@ def services() -> tuple[str, ...]:
 
 
 def route_hops(path: str, entry: str = "gateway") -> tuple[tuple[str, str], ...]:
-    """Hops of a request to ``path`` entering at ``entry`` (the gateway hop is dropped for backend)."""
+    """Hops of a request to ``path`` entering at ``entry`` (the gateway hop is dropped for backend; the page's
+    calls enter at the frontend, which forwards them to the gateway)."""
     hops = ROUTE_HOPS.get(path.split("?", 1)[0], _FRONT)
+    if entry == "frontend":
+        return (("frontend", "gateway"), *hops)
     return hops if entry == "gateway" else tuple(h for h in hops if h[0] != "gateway")
 
 

@@ -64,7 +64,7 @@ def build(settings: Settings, images: dict[str, ImageChoice], run: RunContext, v
     tracing = Tracing(OTLP_HTTP, settings.trace_sampling) if full else None
     for name in SERVICES:
         data = data_dir(volume.mount) if name == DATA_SERVICE else None
-        tiers.second.append(service(image["services"], run, name, tracing, data, stores(name)))
+        tiers.second.append(service(image["services"], run, name, tracing, data, stores(name), settings.time_factor))
     tiers.second.append(gpu_sim(image["services"], run, time_scale=1.0 / settings.time_factor))
     volumes = {volume.name: volume.mount} if volume.mount is not None else {}
     tiers.second += [node_exporter(image["node-exporter"], run, volumes), alertmanager(image["alertmanager"], run),

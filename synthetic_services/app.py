@@ -23,6 +23,7 @@ from synthetic_services.faults.business import DownstreamUnavailable
 from synthetic_services.faults.request import Hang, Latency
 from synthetic_services.logs import service_logger
 from synthetic_services.metrics import HttpMetrics
+from synthetic_services.platform import DEFAULT_METRICS_PATH, METRICS_PATHS
 from synthetic_services.server import Handle, HttpError, Request, Response, Server, make_server
 from synthetic_services.tracing import flush, server_span, set_status, tracer_provider
 
@@ -52,6 +53,7 @@ class ServiceApp:
         self.provider = tracer_provider(config.name, config.version, config.span_exporter, config.env)
         self.tracer = self.provider.get_tracer("synthetic_services", config.version)
         self.routes: dict[tuple[str, str], Handle] = {}
+        self.metrics_path = METRICS_PATHS.get(config.name, DEFAULT_METRICS_PATH)
         self.faults = FaultState(FaultContext(config.name, self.log, self.endpoints, tuple(config.downstreams)))
         self.downstream = Downstreams(config.downstreams, self.tracer, self.faults, config.downstream_timeout_s)
         if config.downstreams:
@@ -85,7 +87,7 @@ class ServiceApp:
         hang = self.faults.get("hang", Hang)
         if hang is not None:
             hang.wait()
-        if request.path == "/metrics":
+        if request.path == "/metrics" or (request.method == "GET" and request.path == self.metrics_path):
             return Response(200, generate_latest(self.registry), CONTENT_TYPE_LATEST)
         if request.path == "/health":
             return Response(200, {"status": "ok", "service": self.name, "version": self.version})

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from synthetic_services import ai_generation, backend, cv_analyzer, gateway, payments
+from synthetic_services import ai_generation, backend, cv_analyzer, frontend, gateway, payments
 from synthetic_services.app import AppConfig, ServiceApp
 from synthetic_services.downstream import default_urls
 from synthetic_services.platform import DOWNSTREAMS
@@ -22,6 +22,7 @@ class ServiceDef:
 
 # One entry per name of synthetic_services.platform.SERVICES (tests/unit/test_platform_contract.py).
 CATALOG: dict[str, ServiceDef] = {
+    "frontend": ServiceDef(30.0, frontend.install),
     "gateway": ServiceDef(20.0, gateway.install),
     "backend": ServiceDef(10.0, backend.install),
     "cv-analyzer": ServiceDef(5.0, cv_analyzer.install),
@@ -33,7 +34,7 @@ CATALOG: dict[str, ServiceDef] = {
 def build_app(name: str, *, version: str = "1.0.0", log_file: Path | None = None,
               downstreams: Mapping[str, str] | None = None, **config: Any) -> ServiceApp:
     """The service ``name`` with its routes and faults; ``downstreams`` overrides the default
-    ``http://NAME:8000`` base URLs; ``config`` passes further AppConfig fields."""
+    ``http://NAME:PORT`` base URLs; ``config`` passes further AppConfig fields."""
     service = CATALOG[name]
     calls = DOWNSTREAMS.get(name, ())
     urls = default_urls(calls)

@@ -19,6 +19,7 @@ from synthetic_services import context
 from synthetic_services.context import CORRELATION_HEADER, USER_HEADER
 from synthetic_services.faults import FaultState
 from synthetic_services.faults.business import DownstreamUnavailable
+from synthetic_services.platform import DEFAULT_PORT, PORTS
 from synthetic_services.tracing import client_span, set_status
 
 
@@ -45,7 +46,7 @@ class DownstreamResponse:
 
 
 def default_urls(names: tuple[str, ...]) -> dict[str, str]:
-    return {name: f"http://{name}:8000" for name in names}
+    return {name: f"http://{name}:{PORTS.get(name, DEFAULT_PORT)}" for name in names}
 
 
 class Downstreams:

@@ -6,3 +6,5 @@ OTLP_TRACES_ENDPOINT = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"  # the traces URL as
 TRACES_SAMPLER_ARG = "OTEL_TRACES_SAMPLER_ARG"  # parent-based trace-id ratio, default 1.0
 DATABASE_URL = "DATABASE_URL"  # libpq URL of PostgreSQL (backend, payments); unset: the in-process stand-in
 REDIS_URL = "REDIS_URL"  # redis://host:port/0 (backend's sessions and cache); unset: an in-process dict
+TIME_FACTOR = "OBSDRILL_TIME_FACTOR"  # frontend: the page's batch flush intervals are the seed's times this factor
+VENDOR_DIR = "OBSDRILL_FRONTEND_VENDOR"  # frontend: where the npm packages' browser builds are (the image's default)

@@ -1,12 +1,17 @@
 """The platform's services and who calls whom, as pure data: no imports, nothing runs. The catalog and the
 command line read it here, and so does the harness (harness/platform.py): the one list of the services."""
 
-# The five services of the platform under test, callees after their callers (docs/platform.md).
-SERVICES = ("gateway", "backend", "cv-analyzer", "ai-generation", "payments")
+# The six services of the platform under test, callees after their callers (docs/platform.md).
+SERVICES = ("frontend", "gateway", "backend", "cv-analyzer", "ai-generation", "payments")
+DEFAULT_PORT = 8000
+PORTS = {"frontend": 3000}  # the seed's frontend:3000; every other service listens on DEFAULT_PORT
+DEFAULT_METRICS_PATH = "/metrics"
+METRICS_PATHS = {"frontend": "/api/metrics"}  # the seed's recoloca-frontend job; every other: DEFAULT_METRICS_PATH
 SINK = "sink"  # the harness's notification sink: served by this package, not part of the platform
 
 # Caller -> the services it calls; one not listed calls none.
 DOWNSTREAMS: dict[str, tuple[str, ...]] = {
+    "frontend": ("gateway",),
     "gateway": ("backend",),
     "backend": ("cv-analyzer", "ai-generation", "payments"),
     "ai-generation": ("payments",),
@@ -29,4 +34,20 @@ METRIC_FAMILIES: dict[str, str] = {
     "payment_processing_total": "counter",
     "ai_generations_total": "counter",
     "ai_generation_duration_seconds": "histogram",
+    # the frontend's, from the page's batches (synthetic_services/frontend.py)
+    "page_views_total": "counter",
+    "user_actions_total": "counter",
+    "api_calls_total": "counter",
+    "frontend_errors_total": "counter",
+    "frontend_metrics_rejected_total": "counter",
+    "api_call_duration_ms": "histogram",
+    "page_load_time_ms": "histogram",
+    "dom_content_loaded_ms": "histogram",
+    "largest_contentful_paint_ms": "histogram",
+    "first_contentful_paint_ms": "histogram",
+    "time_to_first_byte_ms": "histogram",
+    "interaction_to_next_paint_ms": "histogram",
+    "first_input_delay_ms": "histogram",
+    "cumulative_layout_shift": "histogram",
 }
+

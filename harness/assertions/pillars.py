@@ -109,8 +109,8 @@ def jaeger_count(jaeger: JaegerClient, window: Window, limit: int, ratio: float)
     traces = jaeger.traces(window.target, limit=limit, start=window.start, end=window.end)
     counts: dict[Op, int] = {}
     for trace in traces:
-        root = trace.root()
-        if root is None or root.service != window.target or root.kind != "server":
+        root = trace.entry(window.target)  # the trace's root, or the gateway's span under the page's frontend call
+        if root is None:
             continue
         if not window.start * 1e6 <= root.start_us <= window.end * 1e6:
             continue

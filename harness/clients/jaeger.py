@@ -57,7 +57,18 @@ class Trace:
         return [s.operation for s in self.spans]
 
     def root(self) -> Span | None:
-        return next((s for s in self.spans if s.parent_id is None), None)
+        """The span without a parent in this trace (a page starts its trace: the frontend's span then names a
+        parent the page kept)."""
+        ids = {s.span_id for s in self.spans}
+        return next((s for s in self.spans if s.parent_id is None or s.parent_id not in ids), None)
+
+    def entry(self, service: str) -> Span | None:
+        """The outermost SERVER span of ``service``: where a request entered it, whoever called it."""
+        by_id = {s.span_id: s for s in self.spans}
+        servers = sorted((s for s in self.spans if s.service == service and s.kind == "server"),
+                         key=lambda s: s.start_us)
+        return next((s for s in servers if s.parent_id is None or s.parent_id not in by_id
+                     or by_id[s.parent_id].service != service), None)
 
 
 def _span(raw: dict[str, Any], services: dict[str, str]) -> Span:

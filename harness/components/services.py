@@ -8,10 +8,10 @@ from pathlib import Path
 
 import synthetic_services.envvars as service_env
 from harness.components.spec import LOG_DIR_MODE, ContainerSpec, Mount, Readiness, RunContext, Tmpfs, container
+from synthetic_services.platform import DEFAULT_PORT, PORTS
 
 LOG_DIR = "/var/log/app"
 DATA_DIR = "/data"
-SERVICE_PORT = 8000
 GPU_SIM_ALIAS, GPU_SIM_PORT = "gpu-sim", 9400
 SINK_ALIAS, SINK_PORT, SINK_SMTP_PORT = "sink", 8080, 1025
 
@@ -30,21 +30,25 @@ def data_dir(host_dir: Path | None) -> Mount | Tmpfs:
 
 
 def service(image: str, run: RunContext, name: str, tracing: Tracing | None = None,
-            data: Mount | Tmpfs | None = None, stores: tuple[tuple[str, str], ...] = ()) -> ContainerSpec:
-    """One synthetic service on port 8000: JSON logs to the run's log dir, spans to ``tracing``, ``data``
-    (see data_dir) where it has one, ``stores``: the env naming its database and cache (DATABASE_URL, ...)."""
-    ready = Readiness(SERVICE_PORT, ("/health",), "a service that exits at once shows a Python traceback above")
+            data: Mount | Tmpfs | None = None, stores: tuple[tuple[str, str], ...] = (),
+            time_factor: float = 1.0) -> ContainerSpec:
+    """One synthetic service on its port (8000; the frontend 3000): JSON logs to the run's log dir, spans to
+    ``tracing``, ``data`` (see data_dir) where it has one, ``stores``: the env naming its database and cache
+    (DATABASE_URL, ...); ``time_factor`` scales the frontend page's flush intervals."""
+    port = PORTS.get(name, DEFAULT_PORT)
+    ready = Readiness(port, ("/health",), "a service that exits at once shows a Python traceback above")
     env = stores + (() if tracing is None else ((service_env.OTLP_ENDPOINT, tracing.otlp_endpoint),
                                                 (service_env.TRACES_SAMPLER_ARG, f"{tracing.sampling:g}")))
+    env += ((service_env.TIME_FACTOR, f"{time_factor:g}"),) if name == "frontend" else ()
     mounts = [Mount(run.log_dir, LOG_DIR, "rw", create=LOG_DIR_MODE)]
     if isinstance(data, Mount):
         mounts.append(data)
     return replace(
         container(run, name, image, ready),
-        command=("synthetic_services", name, "--host", "0.0.0.0", "--port", str(SERVICE_PORT),
+        command=("synthetic_services", name, "--host", "0.0.0.0", "--port", str(port),
                  "--log-file", f"{LOG_DIR}/{name}.log"),
         env=env,
-        ports=(SERVICE_PORT,),
+        ports=(port,),
         mounts=tuple(mounts),
         tmpfs=(data,) if isinstance(data, Tmpfs) else (),
     )

@@ -101,7 +101,7 @@ def _load(doc: dict[str, Any] | None) -> LoadProfile | None:
     journeys = tuple(doc["journeys"].items()) if "journeys" in doc else DEFAULT_JOURNEYS
     return LoadProfile(users=doc.get("users", 5), spawn_rate=doc.get("spawn_rate", 5.0), wait_min=wait[0],
                        wait_max=wait[1], target=doc.get("target", "gateway"), journeys=journeys,
-                       workers=doc.get("workers", 0))
+                       workers=doc.get("workers", 0), browsers=doc.get("browsers", 0))
 
 
 def build(doc: dict[str, Any], path: Path) -> Scenario:

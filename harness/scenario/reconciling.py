@@ -27,11 +27,12 @@ def enabled(scenario: Scenario) -> bool:
     return scenario.load is not None if wanted is None else wanted
 
 
-def request_rate(made: list[MadeRequest], users: int, workers: int) -> dict[str, Any]:
+def request_rate(made: list[MadeRequest], users: int, workers: int, browsers: int = 0) -> dict[str, Any]:
     """The load's aggregate request rate, first request to last answer."""
     span = made[-1].at - made[0].at if len(made) > 1 else 0.0
     rps = round((len(made) - 1) / span, 1) if span > 0 else 0.0
     procs = f"{workers} Locust worker(s)" if workers else "1 Locust process"
+    procs += f" and {browsers} browser user(s)" if browsers else ""
     return {"users": users, "workers": workers, "requests": len(made), "seconds": round(span, 1), "rps": rps,
             "describe": f"load: {len(made)} requests in {span:.1f}s = {rps:g}/s, {users} users on {procs}"}
 
@@ -74,7 +75,7 @@ def reconcile_load(stack: StackApi, scenario: Scenario, load: LoadRun | None, re
             load.resume()
             return
         counted = reconcile(made, sources, bound)
-        rate = request_rate(made, load.profile.users, load.profile.workers)
+        rate = request_rate(made, load.profile.users, load.profile.workers, load.profile.browsers)
         events.attach("reconciliation", f"{rate['describe']}\n{counted.text()}")
         events.emit(Reconciled({"load": rate, **counted.as_dict()}))
         assert_reconciled(counted)

@@ -184,7 +184,8 @@ class ScenarioRunner:
         if scenario.load is None:
             return None
         with self.events.phase(f"start load: {scenario.load.describe()}"):
-            return LoadRun(scenario.load, self.stack.url(scenario.load.target)).start()
+            frontend = self.stack.url("frontend") if scenario.load.browsers and self.stack.has("frontend") else None
+            return LoadRun(scenario.load, self.stack.url(scenario.load.target), browser_url=frontend).start()
 
     def _metric(self, check: MetricCheck, where: str, result: ScenarioResult) -> None:
         computed = self.deadlines.metric(check.query)

@@ -1,5 +1,5 @@
 """Faults of one service's own work: downstream_unavailable, queue_backup, payment_failures, ai_failures,
-analysis_failures,
+analysis_failures, js_errors,
 db_pool_saturation, db_slow_queries. The service passes the resource the fault acts on (its queue, its pool)."""
 
 from __future__ import annotations
@@ -109,6 +109,21 @@ class AnalysisFailures(ShareFails):
     """``rate`` of the CV analyses fail (the job completes with ``{"status": "failed"}``, logged as an error)."""
 
     NAME = "analysis_failures"
+
+
+class JsErrors(PassiveFault):
+    """The page served while this is on throws a real TypeError on ``rate`` of the clicks on ``action``'s button
+    (frontend; the page reads the fault when it loads)."""
+
+    ACTIONS = ("register", "analyze", "generate", "subscribe")
+
+    def __init__(self, raw: Any, ctx: FaultContext) -> None:
+        spec = Spec("js_errors", raw, ("rate", "action"))
+        self.rate = spec.rate()
+        self.action = spec.string("action", "generate", self.ACTIONS)
+
+    def state(self) -> dict[str, Any]:
+        return {"rate": self.rate, "action": self.action}
 
 
 class PoolSaturation(PassiveFault):

@@ -18,6 +18,7 @@ from synthetic_services.faults import COMMON, FaultContext
 from synthetic_services.faults.business import (
     AiFailures,
     AnalysisFailures,
+    JsErrors,
     PaymentFailures,
     PoolSaturation,
     QueueBackup,
@@ -37,6 +38,7 @@ class _Pool:
 SERVICE_BUILDERS: dict[str, Any] = {
     **{k: v for k, v in COMMON.items() if k != "cpu_burn"},  # cpu_burn's upper bound is the container's cores
     "payment_failures": PaymentFailures, "ai_failures": AiFailures, "analysis_failures": AnalysisFailures,
+    "js_errors": JsErrors,
     "queue_backup": lambda raw, ctx: QueueBackup(raw, ctx, _Queue()),
     "db_pool_saturation": lambda raw, ctx: PoolSaturation(raw, ctx, _Pool()),
 }
@@ -54,6 +56,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("payment_failures", {"rate": 0.3}), ("payment_failures", {"rate": 1.01}), ("payment_failures", {}),
     ("ai_failures", {"rate": 1}), ("ai_failures", {"rate": -0.1}),
     ("analysis_failures", {"rate": 0.2}), ("analysis_failures", {"rate": 2}), ("analysis_failures", {}),
+    ("js_errors", {"rate": 0.5}), ("js_errors", {"rate": 0.5, "action": "subscribe"}),
+    ("js_errors", {"rate": 0.5, "action": "logout"}), ("js_errors", {}),
     ("queue_backup", {"backlog": CAPACITY}), ("queue_backup", {"backlog": CAPACITY + 1}),
     ("queue_backup", {"paused": "yes"}), ("db_pool_saturation", {"held": POOL_SIZE}),
     ("db_pool_saturation", {"held": POOL_SIZE + 1}), ("db_pool_saturation", {"held": -1}),

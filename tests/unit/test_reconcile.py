@@ -161,17 +161,30 @@ def _trace(i: int, service: str, start_s: float, status: int = 200, parent: str 
     return Trace(f"t{i}", (Span(f"t{i}", f"s{i}", parent, "GET /api/status", service, int(start_s * 1e6), 10, tags),))
 
 
-def test_jaeger_count_takes_root_server_spans_of_the_target_in_the_window() -> None:
+def _page_trace(i: int, start_s: float) -> Trace:
+    """A click on the page: the page's span (not exported) -> frontend SERVER -> frontend CLIENT -> gateway."""
+    tags = {"http.request.method": "GET", "http.route": "/api/status", "http.response.status_code": 200}
+    at = int(start_s * 1e6)
+    return Trace(f"p{i}", (
+        Span(f"p{i}", "f1", "page-span", "GET /api/status", "frontend", at, 30, {**tags, "span.kind": "server"}),
+        Span(f"p{i}", "f2", "f1", "GET gateway /api/status", "frontend", at + 1, 20, {"span.kind": "client"}),
+        Span(f"p{i}", "g1", "f2", "GET /api/status", "gateway", at + 2, 10, {**tags, "span.kind": "server"})))
+
+
+def test_jaeger_count_takes_the_targets_entry_server_span_in_the_window() -> None:
     class FakeJaeger:
         def traces(self, service: str, **kwargs: Any) -> list[Trace]:
             assert service == "gateway" and kwargs["start"] == 1000.0 and kwargs["end"] == 1100.0
             return [_trace(1, "gateway", 1010), _trace(2, "gateway", 1020, 500), _trace(3, "gateway", 990),
-                    _trace(4, "backend", 1030), _trace(5, "gateway", 1040, parent="x")]
+                    _trace(4, "backend", 1030), _trace(5, "gateway", 1040, parent="x"), _page_trace(6, 1050)]
 
     count = jaeger_count(FakeJaeger(), WINDOW, limit=100, ratio=1.0)  # type: ignore[arg-type]
-    assert count.counts == {STATUS: 1, ("GET", "/api/status", 500): 1}
-    full = jaeger_count(FakeJaeger(), WINDOW, limit=5, ratio=1.0)  # type: ignore[arg-type]
-    assert "limit of 5" in full.note
+    # 1 and 5 (its parent is a span Jaeger does not hold: a caller that keeps its span) and the page's click,
+    # entering the gateway under the frontend's client span; 3 is before the window, 4 never reached the gateway
+    assert count.counts == {STATUS: 3, ("GET", "/api/status", 500): 1}
+    assert _page_trace(6, 1050).root().service == "frontend"  # type: ignore[union-attr]
+    full = jaeger_count(FakeJaeger(), WINDOW, limit=6, ratio=1.0)  # type: ignore[arg-type]
+    assert "limit of 6" in full.note
 
 
 def test_a_sampled_count_is_judged_by_the_binomial_bound() -> None:

@@ -18,7 +18,8 @@ def test_seed_rules_are_loaded_with_their_severities() -> None:
         "HighErrorRate": "critical", "HighResponseTime": "warning", "DatabaseConnectionHigh": "warning",
         "CVAnalysisQueueBackup": "warning", "PaymentProcessingFailures": "critical", "HighCPUUsage": "warning",
         "HighMemoryUsage": "warning", "DiskSpaceLow": "critical", "ServiceDown": "critical",
-        "GPUTemperatureHigh": "critical", "AIGenerationSuccessLow": "critical"}
+        "GPUTemperatureHigh": "critical", "AIGenerationSuccessLow": "critical",
+        "FrontendLCPPoor": "warning", "FrontendErrorRateHigh": "critical"}
     # the one correction to the seed (see alert_rules.yml): no static service label on the by-(service) rules
     assert source.rule("HighErrorRate").label("service") is None
     assert source.rule("HighResponseTime").label("service") is None

@@ -32,7 +32,7 @@ def _write(tmp_path: Path, text: str, name: str = "s.yaml") -> Path:
 def test_shipped_config_and_scenarios_are_valid() -> None:
     result = validate(scenario_files(project_root() / "scenarios"), STACK)
     assert result.problems == [] and result.passed
-    assert len(result.ok) == 20 and "19 alert rules" in result.config
+    assert len(result.ok) == 22 and "21 alert rules" in result.config
 
 
 def test_a_good_scenario_passes(tmp_path: Path) -> None:
@@ -70,8 +70,8 @@ def test_an_error_budget_check_names_a_known_objective(tmp_path: Path) -> None:
      None),
     ("fault: http_errors, service: backend, with: {rate: 0.2}", "fault: overheat, service: backend",
      "method[0].fault: 'overheat' is not offered by backend"),
-    ("service: backend, with: {rate: 0.2}", "service: frontend, with: {rate: 0.2}",
-     "method[0].service: 'frontend' is not a service of the platform (gateway, backend, cv-analyzer, "),
+    ("service: backend, with: {rate: 0.2}", "service: mobile-app, with: {rate: 0.2}",
+     "method[0].service: 'mobile-app' is not a service of the platform (frontend, gateway, backend, cv-analyzer, "),
     ("with: {rate: 0.2}", "with: {rate: 0.2, ratee: 1}",
      "method[0].with: ratee not a parameter of http_errors (rate, status, endpoint)"),
     ("fault: http_errors, service: backend, with: {rate: 0.2}",

@@ -37,7 +37,8 @@ def test_each_service_reads_the_environment_the_harness_sets() -> None:
     for service in SERVICES:
         env = _environment(service)
         stores = {"backend": {service_env.DATABASE_URL, service_env.REDIS_URL},
-                  "payments": {service_env.DATABASE_URL}}.get(service, set())
+                  "payments": {service_env.DATABASE_URL},
+                  "frontend": {service_env.TIME_FACTOR}}.get(service, set())
         assert set(env) == {service_env.OTLP_ENDPOINT, service_env.TRACES_SAMPLER_ARG, *stores}, service
         assert traces_endpoint(env) == env[service_env.OTLP_ENDPOINT] + "/v1/traces"
         assert sampling_ratio({**env, service_env.TRACES_SAMPLER_ARG: "0.25"}) == 0.25
