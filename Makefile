@@ -4,7 +4,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: setup runtime images demo test unit lint report reap clean
+.PHONY: setup runtime browser images demo test unit lint report reap clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV) || (apt-get install -y -q python3-venv && $(PYTHON) -m venv $(VENV))
@@ -12,10 +12,14 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
 	touch $@
 
-setup: $(BIN)/.installed runtime images
+setup: $(BIN)/.installed runtime browser images
 
 runtime: $(BIN)/.installed
 	$(BIN)/obsdrill runtime
+
+# Debian's Chromium for the scenarios' browser users (`load.browsers`), driven by Playwright
+browser: $(BIN)/.installed
+	$(BIN)/obsdrill browser
 
 images: runtime
 	$(BIN)/obsdrill images build

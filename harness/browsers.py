@@ -28,18 +28,14 @@ from pathlib import Path
 from typing import Any
 
 from harness.envvars import CHROMIUM
+from harness.system import chromium_path
 
-DEFAULT_CHROMIUM = "/usr/bin/chromium"
 # the flags this machine's closed network needs (no background connections, no QUIC), as root no sandbox
 FLAGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage")
 ACTIONS = ("register", "analyze", "generate", "subscribe")
 JOURNEY = "browser"
 STEP_TIMEOUT_MS = 60_000
-
-
-def chromium_path() -> str:
-    return os.environ.get(CHROMIUM) or DEFAULT_CHROMIUM
 
 
 @dataclass

@@ -150,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="full (default: metrics, logs, traces, Grafana if it has an image), core "
                              "(metrics, alerts) or external (`run` on a stack given by URL, see --external)")
     sub = parser.add_subparsers(dest="command", required=True)
-    add_stack_commands(sub, common, _settings)  # runtime, images, up, down, reap, compose
+    add_stack_commands(sub, common, _settings)  # runtime, browser, images, up, down, reap, compose
     init = sub.add_parser("init", help="scaffold a project: config/, scenarios/, tests/, CI examples")
     init.add_argument("dir")
     init.add_argument("--force", action="store_true", help="write into a non-empty DIR (overwrites those files)")

@@ -1,4 +1,4 @@
-"""The stack's commands: runtime, images, up, down, reap, compose (the ones that start, build or remove
+"""The stack's commands: runtime, browser, images, up, down, reap, compose (the ones that start, build or remove
 containers rather than run scenarios)."""
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ def _bound(command: Callable[[argparse.Namespace, SettingsOf], int],
 def add_parsers(sub: Any, common: argparse.ArgumentParser, settings_of: SettingsOf) -> None:
     runtime = sub.add_parser("runtime", parents=[common], help="find or set up the container runtime")
     runtime.set_defaults(fn=_bound(cmd_runtime, settings_of))
+    sub.add_parser("browser", parents=[common], help="find or install the browser users' Chromium (Debian's package)"
+                   ).set_defaults(fn=_bound(cmd_browser, settings_of))
     images = sub.add_parser("images", parents=[common], help="resolve/build images: `obsdrill images build [NAME...]`")
     images.add_argument("action", choices=["build"])
     images.add_argument("names", nargs="*")
@@ -47,6 +49,17 @@ def cmd_runtime(args: argparse.Namespace, settings_of: SettingsOf) -> int:
 
     runtime = ensure_runtime(settings_of(args).cache_dir)
     print(f"container runtime: {runtime.describe()}")
+    return 0
+
+
+def cmd_browser(args: argparse.Namespace, settings_of: SettingsOf) -> int:
+    import subprocess
+
+    from harness.system import ensure_chromium
+
+    path = ensure_chromium()
+    version = subprocess.run([path, "--version"], capture_output=True, text=True, check=False).stdout.strip()
+    print(f"browser users: {version or 'Chromium'} ({path})")
     return 0
 
 

@@ -10,7 +10,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from harness import progress
+from harness import envvars, progress
 from harness.errors import ObsdrillError
 
 
@@ -112,3 +112,24 @@ def _mirror_from_deb822(text: str) -> str | None:
             if uris:
                 return uris[0]
     return None
+
+
+DEFAULT_CHROMIUM = "/usr/bin/chromium"  # Debian's package (Playwright's own browser download cannot work here)
+
+
+def chromium_path() -> str:
+    """The browser users' Chromium: $OBSDRILL_CHROMIUM, else Debian's."""
+    return os.environ.get(envvars.CHROMIUM) or DEFAULT_CHROMIUM
+
+
+def ensure_chromium(install: bool = True) -> str:
+    """The Chromium binary the browser users run; Debian's ``chromium`` package is installed when it is missing
+    (``install``), else a clear error naming both ways to provide one."""
+    path = chromium_path()
+    if Path(path).is_file():
+        return path
+    if not install or os.environ.get(envvars.CHROMIUM):
+        raise ObsdrillError(f"browser users: no Chromium at {path} (apt-get install chromium, or set "
+                            f"{envvars.CHROMIUM} to a Chromium binary)")
+    apt_install(["chromium"], "browser users", ObsdrillError)
+    return path

@@ -128,7 +128,9 @@ def table(made: Iterable[MadeRequest], counts: list[Count]) -> Table:
     rows = []
     for op in sorted(ops, key=lambda o: (ROUTE_JOURNEY.get(o[:2], NO_JOURNEY), o)):
         mine = by_op.get(op, [])
-        journey = mine[0].journey if mine else ROUTE_JOURNEY.get(op[:2], NO_JOURNEY)
+        # a route two journeys call (the browser users' clicks and Locust's) is one row per op: the pillars count
+        # ops, not journeys; the row names every journey that made it
+        journey = "+".join(sorted({r.journey for r in mine})) if mine else ROUTE_JOURNEY.get(op[:2], NO_JOURNEY)
         answered = op[2] != 0
         rows.append(Row(journey, op, len(mine), {c.pillar: c.counts.get(op, 0) for c in counts},
                         {c.pillar: c.unaccounted(op, mine) if answered else 0 for c in counts}))

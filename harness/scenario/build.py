@@ -79,7 +79,7 @@ def _expect(doc: dict[str, Any]) -> Expect:
     return Expect(
         alerts=tuple(_alert(a, f"expect.alerts[{i}]") for i, a in enumerate(doc.get("alerts", []))),
         not_firing=tuple(doc.get("not_firing", [])), no_other_alerts=doc.get("no_other_alerts", True),
-        reconcile=doc.get("reconcile"),
+        reconcile=doc.get("reconcile"), dashboards=bool(doc.get("dashboards", False)),
         error_budget=tuple(BurnExpectation(str(name), b.get("min_burn"), b.get("max_burn"))
                            for name, b in (doc.get("error_budget") or {}).items()),
         observe=_fixed(doc.get("observe"), 0.0, "expect.observe"),

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from harness import bounds
 from harness.assertions.alerts import AlertWatch
+from harness.assertions.dashboards import assert_dashboards_have_data
 from harness.assertions.logs import assert_logs_correlated
 from harness.assertions.metrics import assert_query_eventually
 from harness.assertions.notifications import assert_notifications
@@ -68,6 +69,8 @@ class ExpectPhase:
                 self.events.attach(f"notifications of {note.receiver}", [n.show() for n in got])
                 self.events.attach(f"payloads of {note.receiver}", [n.body for n in got if n.receiver == note.receiver])
         self.logs_and_traces(scenario)
+        if expect.dashboards:
+            self.dashboards()
         self.unexpected(scenario)
         check_budgets(self.stack, scenario, self.started_wall, self.events)  # after `observe`: over all of it
         # --- load (issue 13.1): the load's requests = every pillar's count; pauses and resumes the load ---
@@ -139,6 +142,13 @@ class ExpectPhase:
                 edges = assert_service_graph(self.stack.jaeger, traces.service_graph, self.started_wall, bound)
                 self.result.service_graph = [f"{d.parent}->{d.child}" for d in edges]
                 self.events.attach("service graph", graph_text(edges))
+
+    def dashboards(self) -> None:
+        directory = self.stack.settings.config_dir / "grafana" / "dashboards"  # the config under test's, as is
+        bound = self.result.bound("dashboards", self.deadlines.metric("rate(up[5m])"))
+        with self.events.phase(f"every panel of the dashboards in {directory.name}/ shows data"):
+            shown = assert_dashboards_have_data(self.stack.prometheus, directory, bound)
+            self.events.attach("dashboard panel queries (each returned data)", shown)
 
     def unexpected(self, scenario: Scenario) -> None:
         expect = scenario.expect

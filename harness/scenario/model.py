@@ -75,6 +75,7 @@ class Expect:
     notifications: tuple[NotificationExpectation, ...] = ()
     reconcile: bool | None = None  # the load's requests counted in every pillar; None: yes when there is a load
     error_budget: tuple[BurnExpectation, ...] = ()  # per SLO: the burn rate over the fault's time
+    dashboards: bool = False  # every panel query of every shipped dashboard returns data (no Grafana needed)
 
 
 @dataclass(frozen=True)

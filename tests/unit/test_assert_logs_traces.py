@@ -157,6 +157,29 @@ def test_orphan_spans_and_a_complete_trace() -> None:
     assert joined[0].services == ("backend", "cv-analyzer", "gateway")
 
 
+def _server(span_id: str, service: str, parent: str, operation: str) -> dict[str, Any]:
+    span = _span(span_id, service, parent, operation)
+    span["tags"] = [{"key": "span.kind", "value": "server"}]
+    return span
+
+
+def test_a_browsers_trace_is_rooted_at_the_frontend_under_the_pages_own_span() -> None:
+    clicked = (_server("01", "frontend", "aa", "GET /api/jobs"), _client("02", "frontend", "01", "gateway"),
+               _server("03", "gateway", "02", "GET /api/jobs"), _client("04", "gateway", "03", "backend"),
+               _server("05", "backend", "04", "GET /api/jobs"))
+    browser = SampledRequest("browser", "GET", "/api/jobs", "cid-1", 200, 0.0, T1, entry="frontend")
+    state = {"trace": _trace(*clicked)}
+    with serve({f"/api/traces/{T1}": lambda q: {"data": [state["trace"]]}}) as url:
+        joined = assert_one_trace_per_request(JaegerClient(url), [browser], Bound.of(1))
+        assert joined[0].services == ("backend", "frontend", "gateway")
+        locust = SampledRequest("browse", "GET", "/api/jobs", "cid-1", 200, 0.0, T1)  # entered at the gateway
+        with pytest.raises(ExpectationFailed, match="span 'GET /api/jobs' of frontend has parent span aa"):
+            assert_one_trace_per_request(JaegerClient(url), [locust], Bound.of(0.2))
+        state["trace"] = _trace(*clicked[:2], _server("03", "gateway", "bb", "GET /api/jobs"), *clicked[3:])
+        with pytest.raises(ExpectationFailed, match="span 'GET /api/jobs' of gateway has parent span bb"):
+            assert_one_trace_per_request(JaegerClient(url), [browser], Bound.of(0.2))  # only the page's span
+
+
 def test_service_graph_lists_missing_and_unexpected_edges() -> None:
     edges = [{"parent": "gateway", "child": "backend", "callCount": 12},
              {"parent": "backend", "child": "gateway", "callCount": 1}]

@@ -282,3 +282,9 @@ def test_the_expect_step_fails_when_prometheus_never_scrapes_after_the_load(
     monkeypatch.setattr(bounds, "PIPELINE_DELAY", 0.0)  # a short bound: 0.5 s export + 1 s scrape + 0.1 s slack
     with pytest.raises(ExpectationFailed, match="never caught up"):
         _run(CoreStack(after=1090.0), tmp_path)
+
+
+def test_an_op_two_journeys_make_is_one_row_naming_both() -> None:
+    requests = made(JOBS, "browse", 2) + made(JOBS, "browser", 3, prefix="b")
+    result = table(requests, [Count("prometheus", {JOBS: 5}), logs_of(requests)])
+    assert [(r.journey, r.made) for r in result.rows] == [("browse+browser", 5)] and result.unaccounted == 0
