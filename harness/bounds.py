@@ -170,6 +170,11 @@ class Deadlines:
         return Bound((("group_wait", self.timing.group_wait), ("group_interval", self.timing.group_interval),
                       ("slack", self.slack)))
 
+    def panels(self) -> Bound:
+        """A dashboard panel's query over live data has series once two scrapes saw them (a rate needs two
+        samples, whatever its window: the dashboards are not rendered for the time factor)."""
+        return Bound((("2x scrape", 2 * self.timing.scrape_interval), ("slack", self.slack)))
+
     def pipeline(self) -> Bound:
         """A request's log lines and spans are searchable after the export batch delay and the pipeline."""
         return Bound((("export batch delay", EXPORT_DELAY), ("collector + index", PIPELINE_DELAY),

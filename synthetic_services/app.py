@@ -87,7 +87,7 @@ class ServiceApp:
         hang = self.faults.get("hang", Hang)
         if hang is not None:
             hang.wait()
-        if request.path == "/metrics" or (request.method == "GET" and request.path == self.metrics_path):
+        if request.method == "GET" and request.path == self.metrics_path:  # the frontend's is /api/metrics only
             return Response(200, generate_latest(self.registry), CONTENT_TYPE_LATEST)
         if request.path == "/health":
             return Response(200, {"status": "ok", "service": self.name, "version": self.version})

@@ -15,6 +15,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +35,7 @@ LOG_SERVICE = "recoloca-frontend"  # the seed's Logger.service
 METRICS_FLUSH_MS, LOGS_FLUSH_MS = 30_000, 10_000  # the seed's MetricsCollector and Logger intervals
 MAX_BATCH = 500  # entries per POST; the page sends 10 metrics or 50 log lines at a time
 MAX_LABEL = 80
+ACTIVE_WINDOW_S = 300  # frontend_active_users: users seen in the last 5 minutes (the dashboards' rate window)
 TYPES = {".js": "application/javascript", ".html": "text/html; charset=utf-8", ".css": "text/css",
          ".map": "application/json"}
 
@@ -40,8 +43,10 @@ TYPES = {".js": "application/javascript", ".html": "text/html; charset=utf-8", "
 class Frontend:
     def __init__(self, app: ServiceApp, env: Mapping[str, str]) -> None:
         self.app = app
-        self.metrics = FrontendMetrics(app.registry)
         self.factor = _factor(env.get(TIME_FACTOR))
+        self._seen: dict[str, float] = {}  # user id -> when the page last reported it
+        self._lock = threading.Lock()
+        self.metrics = FrontendMetrics(app.registry, self.active_users)
         self.vendor = Path(env.get(VENDOR_DIR) or DEFAULT_VENDOR)
         self.browser_log = _browser_logger(app)
         app.faults.offer("js_errors", JsErrors)
@@ -82,7 +87,18 @@ class Frontend:
         given = entry.get("labels")
         labels = {str(k): str(v)[:MAX_LABEL] for k, v in given.items() if v not in (None, "")} \
             if isinstance(given, dict) else {}
+        if labels.get("user_id"):  # the seed's label: counted in frontend_active_users, never a series label
+            with self._lock:
+                self._seen[labels["user_id"]] = time.monotonic()
         return self.metrics.record(str(entry.get("name")), float(entry["value"]), labels) is None
+
+    def active_users(self) -> float:
+        """Distinct users seen in the last ACTIVE_WINDOW_S (times the time factor); older ones are forgotten."""
+        horizon = time.monotonic() - ACTIVE_WINDOW_S * self.factor
+        with self._lock:
+            for user in [u for u, at in self._seen.items() if at < horizon]:
+                del self._seen[user]
+            return float(len(self._seen))
 
     def ingest_logs(self, request: Request) -> Response:
         entries = _batch(request, "logs")

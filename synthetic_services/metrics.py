@@ -88,13 +88,16 @@ class FrontendMetrics:
     """What the page's MetricsCollector batches to POST /api/metrics (the seed's names; the seed's ``user_id``
     label is left out: one series per user is a cardinality leak, the logs carry the user)."""
 
-    def __init__(self, registry: CollectorRegistry) -> None:
+    def __init__(self, registry: CollectorRegistry, active_users: Callable[[], float] = lambda: 0) -> None:
         self.series: dict[str, Counter | Histogram] = {
             name: Counter(name, help_, labels, registry=registry) if buckets is None else
             Histogram(name, help_, labels, buckets=buckets, registry=registry)
             for name, (help_, labels, buckets) in FRONTEND_SERIES.items()}
         self.rejected = Counter("frontend_metrics_rejected_total", "Batched metrics not recorded", ["reason"],
                                 registry=registry)
+        self.active_users = Gauge("frontend_active_users", "Distinct users the page reported in the last 5 minutes",
+                                  registry=registry)
+        self.active_users.set_function(active_users)
 
     def record(self, name: str, value: float, labels: dict[str, str]) -> str | None:
         """Adds one batched value; the reason when it is not recorded (counted in frontend_metrics_rejected_total)."""

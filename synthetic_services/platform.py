@@ -40,6 +40,7 @@ METRIC_FAMILIES: dict[str, str] = {
     "api_calls_total": "counter",
     "frontend_errors_total": "counter",
     "frontend_metrics_rejected_total": "counter",
+    "frontend_active_users": "gauge",
     "api_call_duration_ms": "histogram",
     "page_load_time_ms": "histogram",
     "dom_content_loaded_ms": "histogram",

@@ -145,7 +145,7 @@ class ExpectPhase:
 
     def dashboards(self) -> None:
         directory = self.stack.settings.config_dir / "grafana" / "dashboards"  # the config under test's, as is
-        bound = self.result.bound("dashboards", self.deadlines.metric("rate(up[5m])"))
+        bound = self.result.bound("dashboards", self.deadlines.panels())
         with self.events.phase(f"every panel of the dashboards in {directory.name}/ shows data"):
             shown = assert_dashboards_have_data(self.stack.prometheus, directory, bound)
             self.events.attach("dashboard panel queries (each returned data)", shown)

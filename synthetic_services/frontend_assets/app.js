@@ -161,7 +161,7 @@
   Object.keys(ACTIONS).forEach(function (action) {
     document.getElementById(action).addEventListener('click', function () {
       state.actions[action] = (state.actions[action] || 0) + 1;
-      recordMetric('user_actions_total', 1, { action: action, component: 'nav' });
+      recordMetric('user_actions_total', 1, { action: action, component: 'nav', user_id: userId });
       if (fault && fault.action === action && Math.random() < fault.rate) {
         var broken = null;  // obsdrill's js_errors fault: the handler's code is broken on this click
         return broken.submit();  // a real TypeError, reported through window 'error'
@@ -170,7 +170,7 @@
     });
   });
 
-  recordMetric('page_views_total', 1, { page: location.pathname });
+  recordMetric('page_views_total', 1, { page: location.pathname, user_id: userId });
   log('info', 'page view ' + location.pathname, { event: 'page_view', page: location.pathname });
   api('GET', '/api/jobs').then(renderJobs);
 })();

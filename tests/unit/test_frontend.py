@@ -5,6 +5,7 @@ request log (harness/browsers.py) in harness.loadgen's format."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from opentelemetry.trace import SpanKind
@@ -126,3 +127,12 @@ def test_a_load_with_browsers_runs_the_browser_process_beside_locust() -> None:
     else:
         raise AssertionError("a load with browsers and no frontend URL was accepted")
     load.close()
+
+
+def test_active_users_are_the_distinct_users_of_the_last_five_scaled_minutes(start: Start) -> None:
+    frontend = start("frontend", env={TIME_FACTOR: "0.001"})  # the 5 min window is 0.3 s at this factor
+    views = [{"name": "page_views_total", "value": 1, "labels": {"page": "/", "user_id": u}} for u in "aab"]
+    frontend.call("POST", "/api/metrics", {"metrics": views})
+    assert frontend.sample("frontend_active_users") == 2 and frontend.sample("page_views_total", page="/") == 3
+    time.sleep(0.4)
+    assert frontend.sample("frontend_active_users") == 0
