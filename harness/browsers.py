@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.envvars import CHROMIUM
+from harness.platform import GA4_MEASUREMENT_ID, MIXPANEL_TOKEN
 from harness.system import chromium_path
 
 # the flags this machine's closed network needs (no background connections, no QUIC), as root no sandbox
@@ -117,6 +118,13 @@ class Control:
             _say("paused")
 
 
+def analytics(url: str) -> dict[str, str]:
+    """Where the page sends its custom events: GA4's Measurement Protocol and Mixpanel's /track at ``url``."""
+    base = url.rstrip("/")
+    return {"ga4": f"{base}/mp/collect?measurement_id={GA4_MEASUREMENT_ID}&api_secret=obsdrill",
+            "mixpanel": f"{base}/track", "token": MIXPANEL_TOKEN}
+
+
 def _say(event: str, **fields: Any) -> None:
     print(json.dumps({"event": event, "at": time.time(), **fields}), flush=True)
 
@@ -135,6 +143,8 @@ async def _visit(page: Any, url: str, think: tuple[float, float], record: Record
 async def _user(browser: Any, args: argparse.Namespace, control: Control, record: Record,
                 loaded: asyncio.Event) -> None:
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    if args.analytics_url:  # the deployment's analytics endpoints: the sink's GA4 and Mixpanel stand-ins
+        await context.add_init_script(f"window.OBSDRILL_ANALYTICS = {json.dumps(analytics(args.analytics_url))};")
     page = await context.new_page()
     page.on("pageerror", lambda error: record.page_errors.append(str(error)[:300]))
     try:
@@ -201,6 +211,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sample-size", type=int, default=20)
     parser.add_argument("--max-seconds", type=float, default=1800)
     parser.add_argument("--chromium", default=chromium_path())
+    parser.add_argument("--analytics-url", default=None, help="the GA4 / Mixpanel endpoints' base URL (the sink)")
     return parser.parse_args(argv)
 
 

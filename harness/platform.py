@@ -3,8 +3,12 @@ the call graph of every route, and the journeys of the load. Static checks and a
 
 from __future__ import annotations
 
+from synthetic_services.platform import ANALYTICS_EVENTS as ANALYTICS_EVENTS
+
 # synthetic_services.platform is pure data (no imports): the services' own list and call graph, used as is.
 from synthetic_services.platform import DOWNSTREAMS as DOWNSTREAMS
+from synthetic_services.platform import GA4_MEASUREMENT_ID as GA4_MEASUREMENT_ID
+from synthetic_services.platform import MIXPANEL_TOKEN as MIXPANEL_TOKEN
 from synthetic_services.platform import SERVICES as SERVICES
 
 # Faults every synthetic service offers, and their spec fields (docs/platform.md, "Faults"): copies that

@@ -27,6 +27,7 @@ from synthetic_services.backend import API_ROUTES
 from synthetic_services.envvars import TIME_FACTOR, VENDOR_DIR
 from synthetic_services.faults.business import JsErrors
 from synthetic_services.metrics import FrontendMetrics
+from synthetic_services.platform import ANALYTICS_EVENTS
 from synthetic_services.server import HttpError, Request, Response
 
 ASSETS = Path(__file__).with_name("frontend_assets")
@@ -63,7 +64,8 @@ class Frontend:
         config = {"version": self.app.version, "batchSize": 10, "maxLogBuffer": 50,
                   "metricsFlushMs": round(METRICS_FLUSH_MS * self.factor),
                   "logsFlushMs": round(LOGS_FLUSH_MS * self.factor),
-                  "faults": {"js_errors": fault.state()} if fault is not None else {}}
+                  "faults": {"js_errors": fault.state()} if fault is not None else {},
+                  "analyticsEvents": {route: list(names) for route, names in ANALYTICS_EVENTS.items()}}
         html = (ASSETS / "index.html").read_text().replace("/*OBSDRILL_CONFIG*/", json.dumps(config))
         return Response(200, html, TYPES[".html"])
 

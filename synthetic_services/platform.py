@@ -9,6 +9,18 @@ DEFAULT_METRICS_PATH = "/metrics"
 METRICS_PATHS = {"frontend": "/api/metrics"}  # the seed's recoloca-frontend job; every other: DEFAULT_METRICS_PATH
 SINK = "sink"  # the harness's notification sink: served by this package, not part of the platform
 
+# The page's custom events (the seed's tracking plan, REQ-11-003: registration, creative generation,
+# subscription, feature usage): an API call of this route that succeeds (2xx) sends this GA4 event and this
+# Mixpanel event from the browser (synthetic_services/analytics.py: the sink's protocol endpoints).
+ANALYTICS_EVENTS: dict[str, tuple[str, str]] = {
+    "/api/auth/register": ("sign_up", "Sign Up"),
+    "/api/ai/generate": ("generate_creative", "Creative Generated"),
+    "/api/subscriptions": ("subscription_start", "Subscription Started"),
+    "/api/cv/analyze": ("feature_used", "Feature Used"),
+}
+GA4_MEASUREMENT_ID = "G-XXXXXXXXXX"  # the seed's placeholders (Ga4_Measurement Id, Mixpanel_Project Token)
+MIXPANEL_TOKEN = "YOUR_MIXPANEL_TOKEN"
+
 # Caller -> the services it calls; one not listed calls none.
 DOWNSTREAMS: dict[str, tuple[str, ...]] = {
     "frontend": ("gateway",),

@@ -78,6 +78,12 @@ class SinkClient:
     def clear(self) -> None:
         self.http.delete(f"{self.url}/records", timeout=10).raise_for_status()
 
+    def analytics(self) -> list[dict[str, Any]]:
+        """The client analytics events the sink's GA4 and Mixpanel endpoints accepted (provider, event, ...)."""
+        response = self.http.get(f"{self.url}/analytics", timeout=10)
+        response.raise_for_status()
+        return list(response.json())
+
     # a failing receiver (stack fault receiver_errors) -------------------------------------------------
     def fail(self, status: int) -> dict[str, Any]:
         """Every HTTP delivery answers ``status`` (5xx) until :meth:`stop_failing`; counted, not recorded."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness import bounds
+from harness.assertions.analytics import assert_analytics
 from harness.assertions.pillars import COUNTER, Window, elasticsearch_count, jaeger_count, prometheus_count, scraped
 from harness.assertions.reconcile import Source, assert_reconciled, reconcile
 from harness.errors import ConfigError
@@ -81,4 +82,9 @@ def reconcile_load(stack: StackApi, scenario: Scenario, load: LoadRun | None, re
         assert_reconciled(counted)
         events.say(f"reconciled {len(made)} requests ({rate['rps']:g}/s) with {', '.join(counted.pillars)}: "
                    f"0 unaccounted, after {counted.waited:.1f}s")
+        if load.profile.browsers and stack.has("sink"):
+            analytics = assert_analytics(stack.sink, made, deadlines.notification())
+            events.attach("client analytics (GA4, Mixpanel) = the browsers' successful calls", analytics.text())
+            events.say(f"client analytics: {sum(analytics.expected.values())} events at GA4 and at Mixpanel, as "
+                       f"the browsers' calls sent")
         load.resume()

@@ -184,8 +184,11 @@ class ScenarioRunner:
         if scenario.load is None:
             return None
         with self.events.phase(f"start load: {scenario.load.describe()}"):
-            frontend = self.stack.url("frontend") if scenario.load.browsers and self.stack.has("frontend") else None
-            return LoadRun(scenario.load, self.stack.url(scenario.load.target), browser_url=frontend).start()
+            browsers = scenario.load.browsers
+            frontend = self.stack.url("frontend") if browsers and self.stack.has("frontend") else None
+            sink = self.stack.url("sink") if browsers and self.stack.has("sink") else None
+            return LoadRun(scenario.load, self.stack.url(scenario.load.target), browser_url=frontend,
+                           analytics_url=sink).start()
 
     def _metric(self, check: MetricCheck, where: str, result: ScenarioResult) -> None:
         computed = self.deadlines.metric(check.query)

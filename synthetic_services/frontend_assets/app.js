@@ -111,6 +111,22 @@
   window.addEventListener('pagehide', function () { flushAll(true); });
   state.flush = function () { flushAll(false); };
 
+  // Client analytics (GA4's Measurement Protocol and Mixpanel's /track), sent from the browser by sendBeacon;
+  // where they go is the deployment's setting (window.OBSDRILL_ANALYTICS: {ga4, mixpanel, token}), which the
+  // harness's browser driver provides. One event per successful call of a route in the tracking plan.
+  var analytics = window.OBSDRILL_ANALYTICS || null;
+  function trackEvent(path, params) {
+    var names = (cfg.analyticsEvents || {})[path];
+    if (!analytics || !names || !navigator.sendBeacon) { return; }
+    var ga4 = { client_id: sessionId, user_id: userId, events: [{ name: names[0], params: params }] };
+    navigator.sendBeacon(analytics.ga4, new Blob([JSON.stringify(ga4)], { type: 'text/plain' }));
+    var props = Object.assign({ token: analytics.token, distinct_id: userId, time: Date.now(),
+                                $insert_id: hex(8) }, params);
+    var data = btoa(JSON.stringify({ event: names[1], properties: props }));
+    navigator.sendBeacon(analytics.mixpanel, new Blob(['data=' + encodeURIComponent(data)],
+                                                      { type: 'application/x-www-form-urlencoded' }));
+  }
+
   function api(method, path, body) {
     var traceId = hex(16), requestId = crypto.randomUUID(), started = performance.now();
     var record = { method: method, path: path, trace_id: traceId, request_id: requestId, status: 0 };
@@ -131,6 +147,9 @@
       log(record.status >= 500 || record.status === 0 ? 'error' : 'info', 'API call ' + method + ' ' + path,
           { event: 'api_call', endpoint: path, method: method, status: record.status,
             duration_ms: Math.round(duration), trace_id: traceId });
+      if (record.status >= 200 && record.status < 300) {
+        trackEvent(path, { page: location.pathname, request_id: requestId });
+      }
       state.calls.push(record);
       state.pending -= 1;
       if (currentRequestId === requestId) { currentRequestId = null; }
