@@ -35,8 +35,11 @@ def test_the_page_carries_its_scaled_flush_intervals_and_the_active_fault(start:
     frontend, _ = _platform(start)
     page = frontend.call("GET", "/")
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
-    assert _config(page.text) == {"version": "1.0.0", "batchSize": 10, "maxLogBuffer": 50, "metricsFlushMs": 3000,
-                                  "logsFlushMs": 1000, "faults": {}}
+    config = _config(page.text)
+    assert config | {"analyticsEvents": None} == {"version": "1.0.0", "batchSize": 10, "maxLogBuffer": 50,
+                                                  "metricsFlushMs": 3000, "logsFlushMs": 1000, "faults": {},
+                                                  "analyticsEvents": None}
+    assert config["analyticsEvents"]["/api/auth/register"] == ["sign_up", "Sign Up"]  # type: ignore[index]
     frontend.fault("js_errors", {"rate": 0.5, "action": "subscribe"})
     faults = _config(frontend.call("GET", "/").text)["faults"]
     assert faults == {"js_errors": {"rate": 0.5, "action": "subscribe"}}
