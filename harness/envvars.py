@@ -18,6 +18,7 @@ TRACE_SAMPLING = "OBSDRILL_TRACE_SAMPLING"
 # --stack external (harness/external.py): a YAML file of URLs, one URL per component, NAME=URL services.
 EXTERNAL = "OBSDRILL_EXTERNAL"
 EXTERNAL_SERVICES = "OBSDRILL_EXTERNAL_SERVICES"
+BUGSINK_TOKEN = "OBSDRILL_BUGSINK_TOKEN"  # --stack external: the API token of the team's Bugsink
 CHROMIUM = "OBSDRILL_CHROMIUM"  # the browser users' Chromium binary (harness/browsers.py; default Debian's)
 REUSE = "OBSDRILL_REUSE"  # run on the stack `obsdrill up` started: its run id, or "latest" (harness/session.py)
 

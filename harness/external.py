@@ -18,6 +18,7 @@ import yaml
 from harness import deployed, envvars, progress, stackfaults
 from harness.clients import AlertmanagerClient, PromClient, ServiceClient, SinkClient
 from harness.clients.amgroups import AlertGroupsSink
+from harness.clients.bugsink import BugsinkClient
 from harness.clients.elasticsearch import EsClient
 from harness.clients.jaeger import JaegerClient
 from harness.config import load_source
@@ -224,6 +225,11 @@ class ExternalStack:
     @property
     def jaeger(self) -> JaegerClient:
         return self._client("jaeger", lambda: JaegerClient(self.url("jaeger")))
+
+    @property
+    def bugsink(self) -> BugsinkClient:
+        token = os.environ.get(envvars.BUGSINK_TOKEN, "")
+        return self._client("bugsink", lambda: BugsinkClient(self.url("bugsink"), token))
 
     def service(self, name: str) -> ServiceClient:
         if name not in self.target.services:

@@ -13,7 +13,7 @@ from synthetic_services.platform import SERVICES as SERVICES
 
 # Faults every synthetic service offers, and their spec fields (docs/platform.md, "Faults"): copies that
 # tests/unit/test_platform_contract.py proves equal, both ways, to what the services and gpu_sim accept.
-COMMON_FAULTS = ("http_errors", "latency", "crash", "hang", "cpu_burn", "memory_growth")
+COMMON_FAULTS = ("http_errors", "latency", "crash", "hang", "cpu_burn", "memory_growth", "exceptions")
 GPU_FAULTS = ("overheat", "xid", "fb_exhaustion", "gpu_lost")
 GPU_SIM = "gpu-sim"
 _OWN_FAULTS: dict[str, tuple[str, ...]] = {
@@ -64,6 +64,8 @@ FAULT_SCHEMAS: dict[str, dict[str, object]] = {
     "payment_failures": _params(("rate",), rate=_RATE, reason=_NAME),
     "ai_failures": _params(("rate",), rate=_RATE),
     "analysis_failures": _params(("rate",), rate=_RATE),
+    "exceptions": _params(("rate",), rate=_RATE, type={"enum": ["ValueError", "KeyError", "RuntimeError",
+                                                                "ZeroDivisionError"]}, endpoint=_ENDPOINT),
     "js_errors": _params(("rate",), rate=_RATE, action={"enum": ["register", "analyze", "generate", "subscribe"]}),
     "disk_fill": _params(percent={"type": "number", "exclusiveMinimum": 0, "maximum": 100}, path=_NAME),
     "db_pool_saturation": _params(held={"type": "integer", "minimum": 0, "maximum": DB_POOL_SIZE}),

@@ -19,7 +19,7 @@ STACK_MODES = ("full", "core", "external")
 # The images each stack mode runs (harness/topology.py); each one's image can be overridden.
 DATA_TIER_IMAGES = ("postgres", "redis", "postgres-exporter", "redis-exporter")
 CORE_IMAGES = ("prometheus", "alertmanager", "node-exporter", "services", *DATA_TIER_IMAGES)
-FULL_IMAGES = (*CORE_IMAGES, "elasticsearch", "otelcol", "jaeger", "grafana")
+FULL_IMAGES = (*CORE_IMAGES, "elasticsearch", "otelcol", "jaeger", "grafana", "bugsink")
 DEFAULT_TIME_FACTOR = 0.1
 RUN_LABEL = "io.obsdrill.run"
 OWNER_LABEL = "io.obsdrill.owner"

@@ -15,6 +15,7 @@ from testcontainers.core.network import Network
 
 from harness import progress, reconfigure, stackfaults, topology, volumes
 from harness.clients import AlertmanagerClient, PromClient, ServiceClient, SinkClient
+from harness.clients.bugsink import BugsinkClient
 from harness.clients.elasticsearch import EsClient
 from harness.clients.jaeger import JaegerClient
 from harness.components import datatier
@@ -209,6 +210,13 @@ class Stack:
     @property
     def jaeger(self) -> JaegerClient:
         return self._client("jaeger", lambda: JaegerClient(self.url("jaeger")))
+
+    @property
+    def bugsink(self) -> BugsinkClient:
+        from harness.components.bugsink import ErrorTracking
+
+        token = ErrorTracking.for_run(self.run_id).token
+        return self._client("bugsink", lambda: BugsinkClient(self.url("bugsink"), token))
 
     def service(self, name: str) -> ServiceClient:
         """Admin client of a synthetic service or of the GPU simulator (``gpu-sim``)."""

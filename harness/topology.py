@@ -13,18 +13,20 @@ from pathlib import Path
 import synthetic_services.envvars as service_env
 from harness.components import datatier
 from harness.components.alertmanager import alertmanager
+from harness.components.bugsink import ErrorTracking, bugsink
 from harness.components.elasticsearch import elasticsearch
 from harness.components.grafana import grafana
 from harness.components.jaeger import jaeger
 from harness.components.node_exporter import node_exporter
 from harness.components.otelcol import otelcol
 from harness.components.prometheus import prometheus
-from harness.components.services import Tracing, data_dir, gpu_sim, service, sink
+from harness.components.services import SINK_ALIAS, SINK_PORT, Tracing, data_dir, gpu_sim, service, sink
 from harness.components.spec import ContainerSpec, RunContext
 from harness.config import SourceConfig
 from harness.images import ImageChoice
 from harness.platform import SERVICES as SERVICES
 from harness.render import RenderedConfig, render
+from harness.resources import stack_dir
 from harness.settings import CORE_IMAGES, FULL_IMAGES, Settings
 from harness.volumes import DataVolume
 
@@ -34,6 +36,9 @@ CACHE_USERS = ("backend",)  # sessions and the job list cache
 OTLP_HTTP = "http://otelcol:4318"
 GRAFANA_PASSWORD = "obsdrill"  # a throwaway stack on 127.0.0.1; anonymous viewers need none
 STAGED = ("elasticsearch", "otelcol", "jaeger", "grafana")  # config dirs of stack/ copied into the run dir
+MACHINERY = ("bugsink",)  # dirs of the shipped stack/ staged whatever the config under test: not its config
+BUGSINK_ALERTS = f"http://{SINK_ALIAS}:{SINK_PORT}/bugsink/new-issue"  # the project's new-issue webhook
+SERVICE_VERSION = "1.0.0"  # what every service reports (python -m synthetic_services --version's default)
 
 
 def images_for(mode: str) -> tuple[str, ...]:
@@ -62,9 +67,13 @@ def build(settings: Settings, images: dict[str, ImageChoice], run: RunContext, v
         tiers.after_logs_index.append(otelcol(image["otelcol"], run))
     tiers.second += [*datatier.data_tier(image, run), sink(image["services"], run)]
     tracing = Tracing(OTLP_HTTP, settings.trace_sampling) if full else None
+    errors = ErrorTracking.for_run(run.run_id) if full and "bugsink" in image else None
     for name in SERVICES:
         data = data_dir(volume.mount) if name == DATA_SERVICE else None
-        tiers.second.append(service(image["services"], run, name, tracing, data, stores(name), settings.time_factor))
+        env = stores(name) + error_tracking(name, errors, run.run_id)
+        tiers.second.append(service(image["services"], run, name, tracing, data, env, settings.time_factor))
+    if errors is not None:
+        tiers.second.append(bugsink(image["bugsink"], run, errors, BUGSINK_ALERTS))
     tiers.second.append(gpu_sim(image["services"], run, time_scale=1.0 / settings.time_factor))
     volumes = {volume.name: volume.mount} if volume.mount is not None else {}
     tiers.second += [node_exporter(image["node-exporter"], run, volumes), alertmanager(image["alertmanager"], run),
@@ -84,6 +93,14 @@ def stores(service_name: str) -> tuple[tuple[str, str], ...]:
     return found
 
 
+def error_tracking(service_name: str, errors: ErrorTracking | None, run_id: str) -> tuple[tuple[str, str], ...]:
+    """The env telling a service where to report its exceptions (sentry-sdk's names): none without Bugsink."""
+    if errors is None:
+        return ()
+    return ((service_env.SENTRY_DSN, errors.dsn), (service_env.SENTRY_ENVIRONMENT, errors.environment(run_id)),
+            (service_env.SENTRY_RELEASE, f"{service_name}@{SERVICE_VERSION}"))
+
+
 def scrape_hosts(tiers: Tiers) -> set[str]:
     """Hosts a rendered prometheus.yml may scrape in this run (the DNS aliases plus Prometheus itself)."""
     return tiers.aliases() | {"localhost"}
@@ -97,6 +114,9 @@ def prepare_run_dir(settings: Settings, source: SourceConfig, run_dir: Path, tie
     for name in STAGED:
         if (settings.config_dir / name).is_dir() and name in tiers.aliases():
             stage_config(settings.config_dir / name, run_dir, name)
+    for name in MACHINERY:
+        if name in tiers.aliases():
+            stage_config(stack_dir() / name, run_dir, name)
     for mount in (m for spec in tiers.all() for m in spec.mounts):
         if mount.create is not None:
             mount.host.mkdir(parents=True, exist_ok=True)

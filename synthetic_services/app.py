@@ -4,6 +4,7 @@ calls, the fault admin API; served by the standard library's threading HTTP serv
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 import time
@@ -18,9 +19,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from synthetic_services import admin, context
 from synthetic_services.downstream import DownstreamError, Downstreams
+from synthetic_services.errortracking import ErrorTracker
 from synthetic_services.faults import FaultContext, FaultState
 from synthetic_services.faults.business import DownstreamUnavailable
-from synthetic_services.faults.request import Hang, Latency
+from synthetic_services.faults.request import Exceptions, Hang, Latency
 from synthetic_services.logs import service_logger
 from synthetic_services.metrics import HttpMetrics
 from synthetic_services.platform import DEFAULT_METRICS_PATH, METRICS_PATHS
@@ -51,6 +53,7 @@ class ServiceApp:
         self.http_metrics = HttpMetrics(self.registry)
         self.log = service_logger(config.name, config.version, config.log_file, config.log_stdout)
         self.provider = tracer_provider(config.name, config.version, config.span_exporter, config.env)
+        self.errors = ErrorTracker(config.name, config.version, os.environ if config.env is None else config.env)
         self.tracer = self.provider.get_tracer("synthetic_services", config.version)
         self.routes: dict[tuple[str, str], Handle] = {}
         self.metrics_path = METRICS_PATHS.get(config.name, DEFAULT_METRICS_PATH)
@@ -123,8 +126,11 @@ class ServiceApp:
                 "event": "error", "error_type": "DownstreamError", "error_message": str(exc), "downstream": exc.name})
             return Response(502, {"error": "downstream failure", "downstream": exc.name, "reason": exc.reason})
         except Exception as exc:
+            event_id = self.errors.capture(exc, request.method, f"http://{request.headers.get('host', self.name)}"
+                                           f"{request.path}", request.headers)
             self.log.error("unhandled error", exc_info=exc, extra={
-                "event": "error", "error_type": type(exc).__name__, "error_message": str(exc)})
+                "event": "error", "error_type": type(exc).__name__, "error_message": str(exc),
+                "sentry_event_id": event_id})
             return Response(500, {"error": type(exc).__name__})
         finally:
             self.http_metrics.active.dec()
@@ -135,6 +141,9 @@ class ServiceApp:
             latency.delay(endpoint)
         if handler is None:
             return Response(404, {"error": f"no route {request.method} {request.path}"})
+        exceptions = self.faults.get("exceptions", Exceptions)
+        if exceptions is not None:
+            exceptions.raise_for(endpoint)
         failure = self.faults.error_status(endpoint)
         if failure is not None:
             return Response(failure, {"error": "injected fault", "fault": "http_errors"})
@@ -171,6 +180,7 @@ class ServiceApp:
         for hook in self.on_close:
             hook()
         flush(self.provider)
+        self.errors.flush()
 
 
 def _exit_on_signal(signum: int, frame: FrameType | None) -> None:

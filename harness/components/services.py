@@ -33,8 +33,8 @@ def service(image: str, run: RunContext, name: str, tracing: Tracing | None = No
             data: Mount | Tmpfs | None = None, stores: tuple[tuple[str, str], ...] = (),
             time_factor: float = 1.0) -> ContainerSpec:
     """One synthetic service on its port (8000; the frontend 3000): JSON logs to the run's log dir, spans to
-    ``tracing``, ``data`` (see data_dir) where it has one, ``stores``: the env naming its database and cache
-    (DATABASE_URL, ...); ``time_factor`` scales the frontend page's flush intervals."""
+    ``tracing``, ``data`` (see data_dir) where it has one, ``stores``: the env naming its database, cache and
+    error tracker (DATABASE_URL, SENTRY_DSN, ...); ``time_factor`` scales the frontend page's flush intervals."""
     port = PORTS.get(name, DEFAULT_PORT)
     ready = Readiness(port, ("/health",), "a service that exits at once shows a Python traceback above")
     env = stores + (() if tracing is None else ((service_env.OTLP_ENDPOINT, tracing.otlp_endpoint),

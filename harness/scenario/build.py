@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import durations
+from harness.assertions.errortracking import ErrorExpectation
 from harness.load import DEFAULT_JOURNEYS, LoadProfile
 from harness.scenario.model import (
     AlertExpectation,
@@ -80,6 +81,8 @@ def _expect(doc: dict[str, Any]) -> Expect:
         alerts=tuple(_alert(a, f"expect.alerts[{i}]") for i, a in enumerate(doc.get("alerts", []))),
         not_firing=tuple(doc.get("not_firing", [])), no_other_alerts=doc.get("no_other_alerts", True),
         reconcile=doc.get("reconcile"), dashboards=bool(doc.get("dashboards", False)),
+        errors=tuple(ErrorExpectation(e["type"], e["service"], e.get("min_events", 1), e.get("issues", 1),
+                                      e.get("new_issue_alert", True)) for e in doc.get("errors", [])),
         error_budget=tuple(BurnExpectation(str(name), b.get("min_burn"), b.get("max_burn"))
                            for name, b in (doc.get("error_budget") or {}).items()),
         observe=_fixed(doc.get("observe"), 0.0, "expect.observe"),

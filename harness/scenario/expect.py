@@ -10,11 +10,13 @@ from collections.abc import Sequence
 from harness import bounds
 from harness.assertions.alerts import AlertWatch
 from harness.assertions.dashboards import assert_dashboards_have_data
+from harness.assertions.errortracking import ErrorExpectation, assert_error_tracked
 from harness.assertions.logs import assert_logs_correlated
 from harness.assertions.metrics import assert_query_eventually
 from harness.assertions.notifications import assert_notifications
 from harness.assertions.traces import assert_one_trace_per_request, assert_service_graph, graph_text
-from harness.errors import ExpectationFailed
+from harness.components.bugsink import ErrorTracking
+from harness.errors import ConfigError, ExpectationFailed
 from harness.events import AlertFired, Events
 from harness.load import LoadRun, SampledRequest
 from harness.scenario.budgeting import check_budgets
@@ -71,6 +73,8 @@ class ExpectPhase:
         self.logs_and_traces(scenario)
         if expect.dashboards:
             self.dashboards()
+        for error in expect.errors:
+            self.error_tracked(error)
         self.unexpected(scenario)
         check_budgets(self.stack, scenario, self.started_wall, self.events)  # after `observe`: over all of it
         # --- load (issue 13.1): the load's requests = every pillar's count; pauses and resumes the load ---
@@ -142,6 +146,17 @@ class ExpectPhase:
                 edges = assert_service_graph(self.stack.jaeger, traces.service_graph, self.started_wall, bound)
                 self.result.service_graph = [f"{d.parent}->{d.child}" for d in edges]
                 self.events.attach("service graph", graph_text(edges))
+
+    def error_tracked(self, exp: ErrorExpectation) -> None:
+        if not self.stack.has("bugsink"):
+            raise ConfigError(f"expect.errors: {exp.describe()} needs the error tracker (Bugsink: full stack with "
+                              f"its image); this stack has none")
+        bound = self.result.bound(f"error tracking {exp.type}", self.deadlines.pipeline())
+        with self.events.phase(f"error tracking: {exp.describe()}"):
+            jaeger = self.stack.jaeger if self.stack.has("jaeger") else None
+            shown = assert_error_tracked(self.stack.bugsink, jaeger, self.stack.sink, exp,
+                                         ErrorTracking.environment(self.stack.run_id), bound)
+            self.events.attach(f"Bugsink: {exp.describe()}", shown)
 
     def dashboards(self) -> None:
         directory = self.stack.settings.config_dir / "grafana" / "dashboards"  # the config under test's, as is

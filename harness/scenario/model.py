@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.assertions.errortracking import ErrorExpectation
 from harness.assertions.expectations import (
     AlertExpectation,
     EmailExpectation,
@@ -76,6 +77,7 @@ class Expect:
     reconcile: bool | None = None  # the load's requests counted in every pillar; None: yes when there is a load
     error_budget: tuple[BurnExpectation, ...] = ()  # per SLO: the burn rate over the fault's time
     dashboards: bool = False  # every panel query of every shipped dashboard returns data (no Grafana needed)
+    errors: tuple[ErrorExpectation, ...] = ()  # exception bursts the error tracker (Bugsink) must hold, grouped
 
 
 @dataclass(frozen=True)

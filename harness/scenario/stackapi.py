@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from harness.clients import AlertmanagerClient, PromClient, ServiceClient, SinkClient
+from harness.clients.bugsink import BugsinkClient
 from harness.clients.elasticsearch import EsClient
 from harness.clients.jaeger import JaegerClient
 from harness.render import RenderedConfig
@@ -14,6 +15,7 @@ from harness.settings import Settings
 
 class StackApi(Protocol):
     settings: Settings
+    run_id: str
 
     @property
     def prometheus(self) -> PromClient: ...
@@ -29,6 +31,9 @@ class StackApi(Protocol):
 
     @property
     def jaeger(self) -> JaegerClient: ...
+
+    @property
+    def bugsink(self) -> BugsinkClient: ...
 
     @property
     def services(self) -> tuple[str, ...]: ...

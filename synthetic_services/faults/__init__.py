@@ -11,13 +11,13 @@ from typing import Any, TypeVar
 from synthetic_services.faults.base import Builder, Fault, FaultContext
 from synthetic_services.faults.cpu import CpuBurn
 from synthetic_services.faults.memory import MemoryGrowth
-from synthetic_services.faults.request import Crash, Hang, HttpErrors, Latency
+from synthetic_services.faults.request import Crash, Exceptions, Hang, HttpErrors, Latency
 from synthetic_services.faults.spec import FaultError
 
 __all__ = ["COMMON", "Fault", "FaultContext", "FaultError", "FaultState"]
 
 COMMON: dict[str, Builder] = {"http_errors": HttpErrors, "latency": Latency, "crash": Crash, "hang": Hang,
-                              "cpu_burn": CpuBurn, "memory_growth": MemoryGrowth}
+                              "cpu_burn": CpuBurn, "memory_growth": MemoryGrowth, "exceptions": Exceptions}
 F = TypeVar("F")
 
 

@@ -47,6 +47,30 @@ class HttpErrors(PassiveFault):
         return {"rate": self.rate, "status": self.status, "endpoint": self.endpoint}
 
 
+class Exceptions(PassiveFault):
+    """``rate`` of the requests (to ``endpoint``, or all) raise a real ``type`` exception inside the handler: the
+    service answers 500, logs it with its stack and reports it to the error tracker (one issue per type and
+    endpoint: the message names the endpoint, nothing that varies)."""
+
+    TYPES: dict[str, type[Exception]] = {"ValueError": ValueError, "KeyError": KeyError,
+                                         "RuntimeError": RuntimeError, "ZeroDivisionError": ZeroDivisionError}
+
+    def __init__(self, raw: Any, ctx: FaultContext) -> None:
+        spec = Spec("exceptions", raw, ("rate", "type", "endpoint"))
+        self.rate = spec.rate()
+        self.type = spec.string("type", "ValueError", self.TYPES)
+        self.endpoint = _endpoint(spec, ctx)
+        self._counter = RateCounter(self.rate)
+
+    def raise_for(self, endpoint: str) -> None:
+        """Raises on ``rate`` of this endpoint's requests (the exceptions fault's burst)."""
+        if (not self.endpoint or endpoint == self.endpoint) and self._counter.hit():
+            raise self.TYPES[self.type](f"could not serve {endpoint}: invoice total is missing")
+
+    def state(self) -> dict[str, Any]:
+        return {"rate": self.rate, "type": self.type, "endpoint": self.endpoint}
+
+
 class Latency(PassiveFault):
     """Adds a delay to ``rate`` of the requests: ``fixed`` = ms, ``uniform`` = U(0, 2 ms), ``exponential`` = mean
     ms; each plus U(-jitter_ms, +jitter_ms), never below 0. Clearing the fault releases waiting requests."""

@@ -21,7 +21,7 @@ from tests.unit.fake_engine import no_ryuk, started
 
 COMMITTED = project_root() / compose.COMPOSE_FILE
 FULL = {"elasticsearch", "jaeger", "otelcol", "sink", *topology.SERVICES, "gpu-sim", "node-exporter",
-        "alertmanager", "prometheus", "grafana", "postgres", "redis", "postgres-exporter", "redis-exporter"}
+        "alertmanager", "prometheus", "grafana", "postgres", "redis", "postgres-exporter", "redis-exporter", "bugsink"}
 __all__ = ["no_ryuk"]  # a fixture
 
 

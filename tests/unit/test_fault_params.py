@@ -56,6 +56,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("payment_failures", {"rate": 0.3}), ("payment_failures", {"rate": 1.01}), ("payment_failures", {}),
     ("ai_failures", {"rate": 1}), ("ai_failures", {"rate": -0.1}),
     ("analysis_failures", {"rate": 0.2}), ("analysis_failures", {"rate": 2}), ("analysis_failures", {}),
+    ("exceptions", {"rate": 0.5}), ("exceptions", {"rate": 0.5, "type": "KeyError", "endpoint": "/api/jobs"}),
+    ("exceptions", {"rate": 0.5, "type": "MemoryError"}), ("exceptions", {}),
     ("js_errors", {"rate": 0.5}), ("js_errors", {"rate": 0.5, "action": "subscribe"}),
     ("js_errors", {"rate": 0.5, "action": "logout"}), ("js_errors", {}),
     ("queue_backup", {"backlog": CAPACITY}), ("queue_backup", {"backlog": CAPACITY + 1}),

@@ -39,7 +39,10 @@ def test_each_service_reads_the_environment_the_harness_sets() -> None:
         stores = {"backend": {service_env.DATABASE_URL, service_env.REDIS_URL},
                   "payments": {service_env.DATABASE_URL},
                   "frontend": {service_env.TIME_FACTOR}}.get(service, set())
-        assert set(env) == {service_env.OTLP_ENDPOINT, service_env.TRACES_SAMPLER_ARG, *stores}, service
+        errors = {service_env.SENTRY_DSN, service_env.SENTRY_ENVIRONMENT, service_env.SENTRY_RELEASE}
+        assert set(env) == {service_env.OTLP_ENDPOINT, service_env.TRACES_SAMPLER_ARG, *stores, *errors}, service
+        assert env[service_env.SENTRY_DSN].endswith("@bugsink:8000/1") and env[service_env.SENTRY_RELEASE] == \
+            f"{service}@1.0.0"
         assert traces_endpoint(env) == env[service_env.OTLP_ENDPOINT] + "/v1/traces"
         assert sampling_ratio({**env, service_env.TRACES_SAMPLER_ARG: "0.25"}) == 0.25
 
