@@ -145,6 +145,9 @@ async def _user(browser: Any, args: argparse.Namespace, control: Control, record
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
     if args.analytics_url:  # the deployment's analytics endpoints: the sink's GA4 and Mixpanel stand-ins
         await context.add_init_script(f"window.OBSDRILL_ANALYTICS = {json.dumps(analytics(args.analytics_url))};")
+    if args.sentry_dsn:  # the deployment's error tracker (Bugsink), as the browser reaches it
+        sentry = {"dsn": args.sentry_dsn, "environment": args.sentry_environment}
+        await context.add_init_script(f"window.OBSDRILL_SENTRY = {json.dumps(sentry)};")
     page = await context.new_page()
     page.on("pageerror", lambda error: record.page_errors.append(str(error)[:300]))
     try:
@@ -212,6 +215,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-seconds", type=float, default=1800)
     parser.add_argument("--chromium", default=chromium_path())
     parser.add_argument("--analytics-url", default=None, help="the GA4 / Mixpanel endpoints' base URL (the sink)")
+    parser.add_argument("--sentry-dsn", default=None, help="the page's error tracker DSN (Bugsink, as the browser "
+                        "reaches it)")
+    parser.add_argument("--sentry-environment", default="production")
     return parser.parse_args(argv)
 
 

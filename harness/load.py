@@ -116,13 +116,15 @@ BROWSERS_START_S = 120  # Chromium's start and every browser user's first visit
 
 class LoadRun:
     def __init__(self, profile: LoadProfile, url: str, max_seconds: float = 1800, sample_size: int = 20,
-                 browser_url: str | None = None, analytics_url: str | None = None) -> None:
+                 browser_url: str | None = None, analytics_url: str | None = None,
+                 sentry: tuple[str, str] | None = None) -> None:
         if profile.browsers and not browser_url:
             raise ObsdrillError("load: browsers need the frontend's URL (this stack runs no frontend)")
         self.profile = profile
         self.url = url
         self.browser_url = browser_url
         self.analytics_url = analytics_url  # where the page sends its GA4 / Mixpanel events (the sink)
+        self.sentry = sentry  # the page's error tracker: (DSN as the browser reaches it, environment)
         self.max_seconds = max_seconds
         self.sample_size = sample_size
         self._procs: list[subprocess.Popen[bytes]] = []
@@ -163,7 +165,8 @@ class LoadRun:
             return [sys.executable, "-m", "harness.browsers", "--url", str(self.browser_url), "--users",
                     str(p.browsers), "--request-log", str(self._file("requests", index)), "--sample-file",
                     str(self._file("sample", index)), "--sample-size", str(self.sample_size), "--max-seconds",
-                    str(self.max_seconds)] + (["--analytics-url", self.analytics_url] if self.analytics_url else [])
+                    str(self.max_seconds)] + (["--analytics-url", self.analytics_url] if self.analytics_url else []) \
+                + (["--sentry-dsn", self.sentry[0], "--sentry-environment", self.sentry[1]] if self.sentry else [])
         base = [sys.executable, "-m", "harness.loadgen", "--host", self.url, "--users", str(p.users),
                 "--spawn-rate", str(p.spawn_rate), "--wait", str(p.wait_min), str(p.wait_max),
                 "--journeys", json.dumps(dict(p.journeys)), "--sample-size", str(self.sample_size),

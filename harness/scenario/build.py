@@ -82,7 +82,8 @@ def _expect(doc: dict[str, Any]) -> Expect:
         not_firing=tuple(doc.get("not_firing", [])), no_other_alerts=doc.get("no_other_alerts", True),
         reconcile=doc.get("reconcile"), dashboards=bool(doc.get("dashboards", False)),
         errors=tuple(ErrorExpectation(e["type"], e["service"], e.get("min_events", 1), e.get("issues", 1),
-                                      e.get("new_issue_alert", True)) for e in doc.get("errors", [])),
+                                      e.get("new_issue_alert", True), e.get("trace_in_jaeger", True))
+               for e in doc.get("errors", [])),
         error_budget=tuple(BurnExpectation(str(name), b.get("min_burn"), b.get("max_burn"))
                            for name, b in (doc.get("error_budget") or {}).items()),
         observe=_fixed(doc.get("observe"), 0.0, "expect.observe"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from urllib.parse import urlsplit
 
 from harness import background as bg
 from harness import bounds, reporting
@@ -188,7 +189,17 @@ class ScenarioRunner:
             frontend = self.stack.url("frontend") if browsers and self.stack.has("frontend") else None
             sink = self.stack.url("sink") if browsers and self.stack.has("sink") else None
             return LoadRun(scenario.load, self.stack.url(scenario.load.target), browser_url=frontend,
-                           analytics_url=sink).start()
+                           analytics_url=sink, sentry=self._page_sentry() if browsers else None).start()
+
+    def _page_sentry(self) -> tuple[str, str] | None:
+        """The page's DSN and environment when the run has Bugsink: its published address, the run's key."""
+        if not self.stack.has("bugsink"):
+            return None
+        from harness.components.bugsink import PROJECT_ID, ErrorTracking
+
+        url = urlsplit(self.stack.url("bugsink"))
+        key = ErrorTracking.for_run(self.stack.run_id).key
+        return f"{url.scheme}://{key}@{url.netloc}/{PROJECT_ID}", ErrorTracking.environment(self.stack.run_id)
 
     def _metric(self, check: MetricCheck, where: str, result: ScenarioResult) -> None:
         computed = self.deadlines.metric(check.query)

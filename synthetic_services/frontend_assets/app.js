@@ -23,6 +23,18 @@
   var userId = stored(localStorage, 'user_id', function () { return 'web-' + hex(6); });
   var currentRequestId = null;
 
+  // Error tracking through @sentry/browser (window.Sentry, bundled from npm when the image is built): where
+  // it reports is the deployment's setting (window.OBSDRILL_SENTRY: {dsn, environment}), which the harness's
+  // browser driver provides. Its handlers report every uncaught error with the page's URL and stack.
+  var sentry = window.OBSDRILL_SENTRY || null;
+  if (window.Sentry && sentry && sentry.dsn) {
+    window.Sentry.init({ dsn: sentry.dsn, environment: sentry.environment, release: 'frontend@' + (cfg.version || '1.0.0'),
+                         sendDefaultPii: false });
+    window.Sentry.setTag('service', 'frontend');
+    window.Sentry.setTag('session_id', sessionId);
+    window.Sentry.setUser({ id: userId });
+  }
+
   function Batcher(endpoint, key, size, flushMs) {
     this.endpoint = endpoint; this.key = key; this.size = size; this.items = [];
     var self = this;
