@@ -14,6 +14,7 @@ PORT = 8000
 CONFIG_DIR = "/etc/bugsink"  # <- run_dir/bugsink
 PROJECT = "recoloca"
 PROJECT_ID = 1  # the run's only project, created first on an empty database
+ADMIN_PASSWORD = "obsdrill"  # the web UI's user admin: a throwaway server on 127.0.0.1
 HINT = "start.py prints 'bugsink configured' before gunicorn starts; a Django traceback above names the setting"
 
 
@@ -45,7 +46,8 @@ class ErrorTracking:
 def bugsink(image: str, run: RunContext, tracking: ErrorTracking, alert_webhook: str) -> ContainerSpec:
     env = {"SECRET_KEY": tracking.token + tracking.key, "BUGSINK_BASE_URL": f"http://{ALIAS}:{PORT}",
            "BUGSINK_TOKEN": tracking.token, "BUGSINK_PROJECT": PROJECT, "BUGSINK_PROJECT_KEY": tracking.key,
-           "BUGSINK_ALERT_WEBHOOK": alert_webhook, "BUGSINK_PORT": str(PORT), "BUGSINK_DATA_DIR": "/data"}
+           "BUGSINK_ALERT_WEBHOOK": alert_webhook, "BUGSINK_PORT": str(PORT), "BUGSINK_DATA_DIR": "/data",
+           "BUGSINK_ADMIN_PASSWORD": ADMIN_PASSWORD}
     return replace(
         container(run, ALIAS, image, Readiness(PORT, ("/health/ready",), HINT)),
         env=tuple(env.items()),

@@ -4,7 +4,7 @@ before the server is up), the project's new-issue alert to the harness's receive
 
 Environment: SECRET_KEY, BUGSINK_BASE_URL, BUGSINK_TOKEN (40 hex), BUGSINK_PROJECT (name),
 BUGSINK_PROJECT_KEY (32 hex: the DSN's public key), BUGSINK_ALERT_WEBHOOK (a URL; empty: no alert),
-BUGSINK_PORT."""
+BUGSINK_PORT, BUGSINK_ADMIN_PASSWORD (the web UI's user ``admin``; unset: none)."""
 
 import json
 import os
@@ -32,6 +32,11 @@ def main() -> None:
 
     if not AuthToken.objects.filter(token=os.environ["BUGSINK_TOKEN"]).exists():  # every capability, no user
         AuthToken.create_full_access(token=os.environ["BUGSINK_TOKEN"], description="obsdrill")
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model()
+    if os.environ.get("BUGSINK_ADMIN_PASSWORD") and not users.objects.filter(username="admin").exists():
+        users.objects.create_superuser("admin", "admin@recoloca.ai", os.environ["BUGSINK_ADMIN_PASSWORD"])
     team, _ = Team.objects.get_or_create(name="recoloca")
     project, _ = Project.objects.get_or_create(
         team=team, name=os.environ.get("BUGSINK_PROJECT", "recoloca"),
