@@ -29,11 +29,9 @@ from typing import Any
 
 from harness.envvars import CHROMIUM
 from harness.platform import GA4_MEASUREMENT_ID, MIXPANEL_TOKEN
+from harness.screenshot import FLAGS  # the flags this machine's closed network needs; as root, no sandbox
 from harness.system import chromium_path
 
-# the flags this machine's closed network needs (no background connections, no QUIC), as root no sandbox
-FLAGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage")
 ACTIONS = ("register", "analyze", "generate", "subscribe")
 JOURNEY = "browser"
 STEP_TIMEOUT_MS = 60_000

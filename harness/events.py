@@ -56,6 +56,14 @@ class Message(Event):
 
 
 @dataclass(frozen=True)
+class Screenshot(Event):
+    """Evidence: a PNG of what a user sees (the frontend's page, the error tracker's issue)."""
+
+    name: str
+    png: bytes
+
+
+@dataclass(frozen=True)
 class Attachment(Event):
     """Evidence: text as text, anything else as JSON."""
 

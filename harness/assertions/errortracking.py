@@ -92,8 +92,9 @@ def _alerted(sink: SinkClient, issue: Issue, bound: Bound) -> str:
 
 
 def assert_error_tracked(client: BugsinkClient, jaeger: JaegerClient | None, sink: SinkClient,
-                         exp: ErrorExpectation, environment: str, bound: Bound) -> list[str]:
-    """Waits until the tracker holds the burst as expected; the lines that show it (for the report)."""
+                         exp: ErrorExpectation, environment: str, bound: Bound) -> tuple[list[str], Issue]:
+    """Waits until the tracker holds the burst as expected; the lines that show it (for the report) and the
+    issue."""
     issue = _grouped(client, exp, bound)
     data = dict(client.event(str(client.events(issue.id)[0]["id"])).get("data") or {})
     problems = event_problems(data, exp, environment)
@@ -106,4 +107,4 @@ def assert_error_tracked(client: BugsinkClient, jaeger: JaegerClient | None, sin
         lines.append(_joined(jaeger, trace_id, issue, exp, bound))
     if exp.new_issue_alert:
         lines.append(_alerted(sink, issue, bound))
-    return lines
+    return lines, issue

@@ -19,6 +19,7 @@ from harness.events import (
     PhaseFinished,
     PhaseStarted,
     ScenarioDescribed,
+    Screenshot,
 )
 from harness.reporting import timeline
 
@@ -57,7 +58,7 @@ class AllureReporter:
 
     def subscribe(self, events: Events) -> None:
         events.subscribe(self.handle, PhaseStarted, PhaseFinished, Attachment, Parameter, ScenarioDescribed,
-                         AlertTimeline)
+                         AlertTimeline, Screenshot)
 
     def handle(self, event: Event) -> None:
         if isinstance(event, PhaseStarted):
@@ -74,6 +75,8 @@ class AllureReporter:
             allure.dynamic.parameter(event.name, event.value)
         elif isinstance(event, ScenarioDescribed):
             describe(event)
+        elif isinstance(event, Screenshot):
+            allure.attach(event.png, name=event.name, attachment_type=allure.attachment_type.PNG)
         elif isinstance(event, AlertTimeline):
             allure.attach(timeline.png(event), name=f"timeline of {event.alert}",
                           attachment_type=allure.attachment_type.PNG)

@@ -15,9 +15,9 @@ from harness.assertions.logs import assert_logs_correlated
 from harness.assertions.metrics import assert_query_eventually
 from harness.assertions.notifications import assert_notifications
 from harness.assertions.traces import assert_one_trace_per_request, assert_service_graph, graph_text
-from harness.components.bugsink import ErrorTracking
+from harness.components.bugsink import ADMIN_PASSWORD, ErrorTracking
 from harness.errors import ConfigError, ExpectationFailed
-from harness.events import AlertFired, Events
+from harness.events import AlertFired, Events, Screenshot
 from harness.load import LoadRun, SampledRequest
 from harness.scenario.budgeting import check_budgets
 from harness.scenario.method import FaultSchedule
@@ -25,6 +25,7 @@ from harness.scenario.model import AlertExpectation, MetricCheck, Scenario
 from harness.scenario.reconciling import reconcile_load
 from harness.scenario.result import ScenarioResult
 from harness.scenario.stackapi import StackApi
+from harness.screenshot import Login, screenshot
 
 
 def pick(sample: list[SampledRequest], count: int, min_age: float = 2.0) -> list[SampledRequest]:
@@ -73,6 +74,8 @@ class ExpectPhase:
         self.logs_and_traces(scenario)
         if expect.dashboards:
             self.dashboards()
+        if scenario.load is not None and scenario.load.browsers and self.stack.has("frontend"):
+            self._picture("the frontend's page", self.stack.url("frontend") + "/", ready="body[data-ready]")
         for error in expect.errors:
             self.error_tracked(error)
         self.unexpected(scenario)
@@ -154,9 +157,24 @@ class ExpectPhase:
         bound = self.result.bound(f"error tracking {exp.type}", self.deadlines.pipeline())
         with self.events.phase(f"error tracking: {exp.describe()}"):
             jaeger = self.stack.jaeger if self.stack.has("jaeger") else None
-            shown = assert_error_tracked(self.stack.bugsink, jaeger, self.stack.sink, exp,
-                                         ErrorTracking.environment(self.stack.run_id), bound)
+            shown, issue = assert_error_tracked(self.stack.bugsink, jaeger, self.stack.sink, exp,
+                                                ErrorTracking.environment(self.stack.run_id), bound)
             self.events.attach(f"Bugsink: {exp.describe()}", shown)
+            base = self.stack.url("bugsink")
+            self._picture(f"Bugsink issue {issue.friendly_id}", f"{base}/issues/issue/{issue.id}/event/last/",
+                          Login(f"{base}/accounts/login/", "admin", ADMIN_PASSWORD))
+
+    def _picture(self, name: str, url: str, login: Login | None = None, ready: str | None = None) -> None:
+        """A screenshot for the report; a browser that fails is said, never a failed scenario (evidence only)."""
+        try:
+            png = screenshot(url, login, ready)
+        except Exception as exc:  # Playwright's errors: the picture is evidence, not a check
+            self.events.say(f"screenshot {name}: not taken ({type(exc).__name__}: {str(exc)[:200]})")
+            return
+        if png is None:
+            self.events.say(f"screenshot {name}: not taken (no Chromium)")
+            return
+        self.events.emit(Screenshot(name, png))
 
     def dashboards(self) -> None:
         directory = self.stack.settings.config_dir / "grafana" / "dashboards"  # the config under test's, as is
