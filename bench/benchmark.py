@@ -11,6 +11,10 @@ reports/bench/ and printed as a table. Not a test: nothing here passes or fails 
                                                                     start to all-ready, peak memory while idle
   .venv/bin/python bench/benchmark.py service [--seconds 10] [--threads 8] [--path /api/status]
                                                                     requests/s one service (backend) sustains
+  .venv/bin/python bench/benchmark.py browsers [USERS ...] [--seconds 20]
+                                                                    page loads/s and Chromium memory per browser
+                                                                    user (bench/frontend_bench.py)
+  .venv/bin/python bench/benchmark.py errors [EVENTS]               Bugsink's ingest rate and raise -> issue time
   .venv/bin/python bench/benchmark.py suite [--stacks 3] [--time-factor F] [-- obsdrill run args]
                                                                     the built-in suite sequentially, then on N
                                                                     stacks: both wall times and their ratio, CPU
@@ -128,7 +132,7 @@ def bench_service(settings: Settings, seconds: float, threads: int, path: str) -
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/benchmark.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=["images", "stack", "service", "suite"])
+    parser.add_argument("what", choices=["images", "stack", "service", "suite", "browsers", "errors"])
     parser.add_argument("names", nargs="*")
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--runs", type=int, default=3)
@@ -150,6 +154,10 @@ def main(argv: list[str] | None = None) -> int:
         result = bench_stack(settings, args.runs, args.idle)
     elif args.what == "service":
         result = bench_service(settings, args.seconds, args.threads, args.path)
+    elif args.what in ("browsers", "errors"):
+        from frontend_bench import run
+
+        result = run(args.what, settings, args.seconds, args.names)
     else:
         from suite_bench import bench_suite
 

@@ -117,7 +117,24 @@ def empty_parts(prom: PromClient, expr: str, depth: int = 6) -> list[str]:
             lines.append(f"    {'  ' * level}=> every part has series, {why}: {node.prettify()}")
             return lines
         node = empty[0]
-    return [*lines, f"    => matched nothing: {node.prettify()}"] if lines else []
+    return [*lines, f"    => matched nothing: {node.prettify()}", *_unscraped(prom, node)] if lines else []
+
+
+def _unscraped(prom: PromClient, node: Any) -> list[str]:
+    """When the selector that matched nothing asks for a target label (service, job) no scrape target has:
+    the config under test does not scrape it (a dropped job, a renamed label), with the jobs it does scrape."""
+    if type(node).__name__ != "VectorSelector":
+        return []
+    wanted = [(m.name, m.value) for m in node.matchers.matchers
+              if m.name in ("service", "job") and str(m.op) == "MatchOp.Equal"]
+    try:
+        targets = [t.get("labels", {}) for t in prom.targets()]
+    except Exception:
+        return []
+    missing = [(k, v) for k, v in wanted if not any(t.get(k) == v for t in targets)]
+    jobs = sorted({str(t.get("job")) for t in targets})
+    return [f"    => no scrape target of the config under test has {k}=\"{v}\" (its jobs: {', '.join(jobs)})"
+            for k, v in missing]
 
 
 def baseline_report(prom: PromClient, expr: str) -> tuple[bool, str]:

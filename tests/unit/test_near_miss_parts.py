@@ -88,3 +88,17 @@ def test_an_alert_active_before_any_fault_is_named_firing_at_baseline(tmp_path: 
             "injected: database_connections_active = ") in text
     assert "against threshold > 80" in text
     assert "ServiceDown is pending, left over from an earlier scenario or run? its condition does not hold" in text
+
+
+def test_a_selector_for_a_service_no_target_has_names_the_scrape_config() -> None:
+    class Scraped(StubProm):
+        def targets(self) -> list[dict[str, object]]:
+            return [{"labels": {"job": "recoloca-gateway", "service": "gateway"}},
+                    {"labels": {"job": "prometheus", "service": "prometheus"}}]
+
+    prom: PromClient = Scraped({})  # type: ignore[assignment]
+    lines = empty_parts(prom, 'sum(rate(page_views_total{service="frontend"}[30s])) > 0')
+    assert lines[-2] == '    => matched nothing: page_views_total{service="frontend"}'
+    assert lines[-1] == ('    => no scrape target of the config under test has service="frontend" (its jobs: '
+                         'prometheus, recoloca-gateway)')
+    assert empty_parts(prom, 'rate(page_views_total{service="gateway"}[30s])')[-1].startswith("    => matched")
