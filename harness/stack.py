@@ -280,7 +280,7 @@ class Stack:
 
     def reset(self) -> None:
         """Healthy state between tests and scenarios: every service running, every fault cleared, Prometheus's
-        samples deleted, receivers emptied."""
+        samples deleted, receivers emptied, the error tracker's issues deleted."""
         self.prometheus.forget()  # every window starts empty: no scenario sees an earlier one's samples
         for name in stackfaults.STOPPABLE:  # a data tier server a failed scenario left stopped
             if self.has(name):
@@ -289,6 +289,8 @@ class Stack:
             if self.has(name):
                 self.heal(name)
         self.sink.clear()
+        if self.has("bugsink"):  # no scenario counts an earlier one's exceptions
+            self.bugsink.clear()
 
     def cannot(self, faults: list[tuple[str, str]]) -> list[str]:
         return []  # every fault kind runs on a stack the harness started (crashed services are restarted)

@@ -60,6 +60,13 @@ class BugsinkClient:
             params["q"] = query
         return [Issue.from_json(r) for r in self._pages("issues/", **params)]
 
+    def clear(self) -> int:
+        """Deletes every issue of the project (with its events); how many there were."""
+        issues = self.issues()
+        for issue in issues:
+            self.http.delete(f"{self.url}{API}/issues/{issue.id}/", timeout=30).raise_for_status()
+        return len(issues)
+
     def events(self, issue: str) -> list[dict[str, Any]]:
         """The events of one issue (without payload), newest first."""
         return self._pages("events/", issue=issue, order="desc")

@@ -74,14 +74,15 @@ class ExpectPhase:
         self.logs_and_traces(scenario)
         if expect.dashboards:
             self.dashboards()
-        if scenario.load is not None and scenario.load.browsers and self.stack.has("frontend"):
-            self._picture("the frontend's page", self.stack.url("frontend") + "/", ready="body[data-ready]")
         for error in expect.errors:
             self.error_tracked(error)
         self.unexpected(scenario)
         check_budgets(self.stack, scenario, self.started_wall, self.events)  # after `observe`: over all of it
         # --- load (issue 13.1): the load's requests = every pillar's count; pauses and resumes the load ---
         reconcile_load(self.stack, scenario, self.load, self.result, self.events)
+        if scenario.load is not None and scenario.load.browsers and self.stack.has("frontend"):
+            # after the reconciliation's window: the picture's own page load is no request of the load
+            self._picture("the frontend's page", self.stack.url("frontend") + "/", ready="body[data-ready]")
 
     def metric(self, check: MetricCheck, where: str) -> None:
         computed = self.deadlines.metric(check.query, self.delay)
