@@ -2,7 +2,7 @@
 
 browsers: the platform's services in-process on loopback, ``python -m harness.browsers`` with N users and no
 think time for S seconds: page loads (visits: load, render, four clicks with their API calls) per second, and
-the peak resident memory of all Chromium processes, per browser user.
+the peak proportional memory (PSS) of all Chromium processes, per browser user.
 
 errors: the run's Bugsink image as a container (labelled like a run's), the backend in-process with the
 exceptions fault on every request and the DSN of that container: events per second from raised to visible in
@@ -14,7 +14,9 @@ import json
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import psutil
@@ -29,11 +31,14 @@ from synthetic_services.catalog import build_app
 from synthetic_services.platform import DOWNSTREAMS, SERVICES
 
 
+LOGS = Path(tempfile.gettempdir()) / "obsdrill-bench-logs"
+
+
 def _platform(env: dict[str, str] | None = None) -> dict[str, Any]:
     """Every service in-process (callees first), each on a free port; name -> (app, server, url)."""
     running: dict[str, Any] = {}
     for name in reversed(SERVICES):
-        app = build_app(name, log_stdout=False, env=env or {},
+        app = build_app(name, log_stdout=False, env=env or {}, log_file=LOGS / f"{name}.log",
                         downstreams={d: running[d][2] for d in DOWNSTREAMS.get(name, ())})
         server = app.start()
         running[name] = (app, server, f"http://127.0.0.1:{server.port}")
@@ -47,11 +52,15 @@ def _stop(running: dict[str, Any]) -> None:
         app.close()
 
 
-def _chromium_rss() -> int:
+def _chromium_pss() -> int:
+    """The proportional set size of every Chromium process (shared pages split among them, unlike RSS)."""
     total = 0
-    for proc in psutil.process_iter(["name", "memory_info"]):
-        if "chrom" in (proc.info["name"] or "") and proc.info["memory_info"] is not None:
-            total += proc.info["memory_info"].rss
+    for proc in psutil.process_iter(["name"]):
+        if "chrom" in (proc.info["name"] or ""):
+            try:
+                total += proc.memory_full_info().pss
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
     return total
 
 
@@ -61,7 +70,7 @@ def _browse(url: str, users: int, seconds: float) -> dict[str, Any]:
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     peak = 0
     while proc.poll() is None:
-        peak = max(peak, _chromium_rss())
+        peak = max(peak, _chromium_pss())
         time.sleep(0.5)
     stats = json.loads((proc.stdout.read() if proc.stdout else "").splitlines()[-1])
     return {"users": users, "seconds": seconds, "visits": stats["visits"], "calls": stats["calls"],
