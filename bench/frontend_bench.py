@@ -30,7 +30,6 @@ from harness.system import ensure_chromium
 from synthetic_services.catalog import build_app
 from synthetic_services.platform import DOWNSTREAMS, SERVICES
 
-
 LOGS = Path(tempfile.gettempdir()) / "obsdrill-bench-logs"
 
 

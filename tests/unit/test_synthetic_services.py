@@ -233,7 +233,7 @@ def test_admin_api_shape_and_errors(start: Start) -> None:
     listing = cv.call("GET", "/admin/faults").json()
     assert listing["service"] == "cv-analyzer" and listing["faults"] == {}
     assert set(listing["offered"]) == {"http_errors", "latency", "crash", "hang", "cpu_burn", "memory_growth",
-                                       "queue_backup", "analysis_failures", "disk_fill"}
+                                       "exceptions", "queue_backup", "analysis_failures", "disk_fill"}
     unknown = cv.call("POST", "/admin/faults/payment_failures", {"rate": 1})
     assert unknown.status_code == 400
     assert "offered: analysis_failures, cpu_burn, crash, disk_fill" in unknown.json()["error"]
