@@ -1,6 +1,6 @@
 """frontend: the platform's web app (the seed's recoloca-frontend, port 3000, scraped at GET /api/metrics).
 
-It serves one page, ``/``, whose script (frontend_assets/app.js) does what the seed's MetricsCollector and
+It serves one page, ``/``, whose script (frontend-assets/app.js) does what the seed's MetricsCollector and
 Logger do: page views, user actions, API calls with status and duration, errors (window ``error`` and
 ``unhandledrejection``), navigation timing and Core Web Vitals (the ``web-vitals`` package from npm, copied
 into the image when it is built), batched to POST /api/metrics and POST /api/logs. This service turns the
@@ -30,7 +30,7 @@ from synthetic_services.metrics import FrontendMetrics
 from synthetic_services.platform import ANALYTICS_EVENTS
 from synthetic_services.server import HttpError, Request, Response
 
-ASSETS = Path(__file__).with_name("frontend_assets")
+ASSETS = Path(__file__).with_name("frontend-assets")
 DEFAULT_VENDOR = Path("/opt/obsdrill/frontend")  # the image's copy of the npm packages' browser builds
 LOG_SERVICE = "recoloca-frontend"  # the seed's Logger.service
 METRICS_FLUSH_MS, LOGS_FLUSH_MS = 30_000, 10_000  # the seed's MetricsCollector and Logger intervals

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The frontend page's browser-side packages, from the npm registry at the pinned versions of build_env:
 #   NPM_ASSETS  "package@version:file-in-package ...": each file copied to /opt/obsdrill/frontend/
-#   NPM_BUNDLES "name:entry.js:package@version,...": the entry (synthetic_services/frontend_assets/src/) bundled
+#   NPM_BUNDLES "name:entry.js:package@version,...": the entry (synthetic_services/frontend-assets/src/) bundled
 #               with its packages by esbuild (ESBUILD_VERSION) into /opt/obsdrill/frontend/<name>.iife.js
 #               (@sentry/browser ships no prebuilt browser bundle in its npm package)
 # The frontend service serves them as /static/vendor/<file name>. Nothing is fetched from a CDN at run time.
@@ -41,7 +41,7 @@ for bundle in ${NPM_BUNDLES:-}; do
   else
     step "$name's packages cached"
   fi
-  cp "$ROOTFS/opt/obsdrill/app/synthetic_services/frontend_assets/src/$entry" "$dir/$entry"  # copied in already
+  cp "$ROOTFS/opt/obsdrill/app/synthetic_services/frontend-assets/src/$entry" "$dir/$entry"  # copied in already
   step "esbuild $entry -> $name.iife.js"
   (cd "$dir" && ./node_modules/.bin/esbuild "$entry" --bundle --minify --format=iife --target=es2019 \
     --outfile="$OUT/$name.iife.js" --log-level=warning)
