@@ -48,8 +48,8 @@ def test_bad_specs_answer_an_error_naming_the_field(fault: str, spec: Any, messa
 
 def test_unknown_fault_lists_what_the_service_offers() -> None:
     faults = FaultState(CTX)
-    with pytest.raises(FaultError, match=r"'meteor' is not offered by backend; offered: cpu_burn, crash, exceptions, hang, "
-                                         r"http_errors, latency, memory_growth"):
+    with pytest.raises(FaultError, match=r"'meteor' is not offered by backend; offered: cpu_burn, crash, "
+                                         r"exceptions, hang, http_errors, latency, memory_growth"):
         faults.set("meteor", {})
     with pytest.raises(FaultError, match="queue_backup' is not offered"):
         faults.clear("queue_backup")
