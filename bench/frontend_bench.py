@@ -97,8 +97,7 @@ def _bugsink(settings: Settings) -> tuple[Any, str, ErrorTracking]:
     image = next(t for i in client.images.list() for t in i.tags if "obsdrill/bugsink:" in t)
     run_id = f"bench-{int(time.time())}"
     tracking = ErrorTracking.for_run(run_id)
-    env = {"SECRET_KEY": tracking.token, "BUGSINK_BASE_URL": "http://127.0.0.1:8000", "BUGSINK_TOKEN": tracking.token,
-           "BUGSINK_PROJECT": "recoloca", "BUGSINK_PROJECT_KEY": tracking.key, "BUGSINK_PORT": "8000"}
+    env = tracking.container_env("http://127.0.0.1:8000")
     conf = project_root() / "stack" / "bugsink"
     container = client.containers.run(image, detach=True, environment=env, labels=owner_labels(run_id, {}),
                                       ports={"8000/tcp": ("127.0.0.1", None)}, tmpfs={"/data": "size=256m,mode=0777"},
@@ -120,7 +119,7 @@ def _bugsink(settings: Settings) -> tuple[Any, str, ErrorTracking]:
 
 def bench_errors(settings: Settings, events: int) -> dict[str, Any]:
     container, url, tracking = _bugsink(settings)
-    dsn = f"http://{tracking.key}@{url.removeprefix('http://')}/1"
+    dsn = tracking.dsn_at(url)
     api = BugsinkClient(url, tracking.token)
     running = _platform({"SENTRY_DSN": dsn, "SENTRY_ENVIRONMENT": "bench", "SENTRY_RELEASE": "backend@1.0.0"})
     try:

@@ -5,7 +5,9 @@ the project's new-issue alert posts to the sink."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
 
 from harness.components.spec import ContainerSpec, Mount, Readiness, RunContext, Tmpfs, container
 
@@ -27,7 +29,19 @@ class ErrorTracking:
 
     @property
     def dsn(self) -> str:
-        return f"http://{self.key}@{ALIAS}:{PORT}/{PROJECT_ID}"
+        """The DSN in the run network (the services'): ``dsn_at`` of Bugsink's alias."""
+        return self.dsn_at(f"http://{ALIAS}:{PORT}")
+
+    def dsn_at(self, base_url: str) -> str:
+        """The project's DSN at ``base_url`` (a browser on the host reaches Bugsink at its published port)."""
+        url = urlsplit(base_url)
+        return f"{url.scheme}://{self.key}@{url.netloc}/{PROJECT_ID}"
+
+    def container_env(self, base_url: str, alert_webhook: str = "") -> dict[str, str]:
+        """What stack/bugsink/start.py reads: the keys, the address clients use, the new-issue webhook."""
+        return {"SECRET_KEY": self.token + self.key, "BUGSINK_BASE_URL": base_url, "BUGSINK_TOKEN": self.token,
+                "BUGSINK_PROJECT": PROJECT, "BUGSINK_PROJECT_KEY": self.key, "BUGSINK_ALERT_WEBHOOK": alert_webhook,
+                "BUGSINK_PORT": str(PORT), "BUGSINK_DATA_DIR": "/data", "BUGSINK_ADMIN_PASSWORD": ADMIN_PASSWORD}
 
     @staticmethod
     def environment(run_id: str) -> str:
@@ -37,20 +51,14 @@ class ErrorTracking:
     @classmethod
     def for_run(cls, run_id: str) -> ErrorTracking:
         """Keys derived from the run id: unguessable outside the run is not needed on a throwaway stack."""
-        import hashlib
-
         digest = hashlib.sha256(f"obsdrill-bugsink-{run_id}".encode()).hexdigest()
         return cls(token=digest[:40], key=digest[40:] + digest[:8])
 
 
 def bugsink(image: str, run: RunContext, tracking: ErrorTracking, alert_webhook: str) -> ContainerSpec:
-    env = {"SECRET_KEY": tracking.token + tracking.key, "BUGSINK_BASE_URL": f"http://{ALIAS}:{PORT}",
-           "BUGSINK_TOKEN": tracking.token, "BUGSINK_PROJECT": PROJECT, "BUGSINK_PROJECT_KEY": tracking.key,
-           "BUGSINK_ALERT_WEBHOOK": alert_webhook, "BUGSINK_PORT": str(PORT), "BUGSINK_DATA_DIR": "/data",
-           "BUGSINK_ADMIN_PASSWORD": ADMIN_PASSWORD}
     return replace(
         container(run, ALIAS, image, Readiness(PORT, ("/health/ready",), HINT)),
-        env=tuple(env.items()),
+        env=tuple(tracking.container_env(f"http://{ALIAS}:{PORT}", alert_webhook).items()),
         ports=(PORT,),
         mounts=(Mount(run.run_dir / ALIAS, CONFIG_DIR, "ro"),),
         tmpfs=(Tmpfs("/data", "256m", "0777"),),

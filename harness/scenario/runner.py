@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from urllib.parse import urlsplit
 
 from harness import background as bg
 from harness import bounds, reporting
@@ -195,11 +194,10 @@ class ScenarioRunner:
         """The page's DSN and environment when the run has Bugsink: its published address, the run's key."""
         if not self.stack.has("bugsink"):
             return None
-        from harness.components.bugsink import PROJECT_ID, ErrorTracking
+        from harness.components.bugsink import ErrorTracking
 
-        url = urlsplit(self.stack.url("bugsink"))
-        key = ErrorTracking.for_run(self.stack.run_id).key
-        return f"{url.scheme}://{key}@{url.netloc}/{PROJECT_ID}", ErrorTracking.environment(self.stack.run_id)
+        tracking = ErrorTracking.for_run(self.stack.run_id)
+        return tracking.dsn_at(self.stack.url("bugsink")), ErrorTracking.environment(self.stack.run_id)
 
     def _metric(self, check: MetricCheck, where: str, result: ScenarioResult) -> None:
         computed = self.deadlines.metric(check.query)

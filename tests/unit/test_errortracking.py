@@ -53,3 +53,14 @@ def test_issues_are_read_with_their_releases() -> None:
                              "events_at": ["backend@1.0.0"]})
     assert issue.releases == ("backend@1.0.0",) and issue.show() == (
         "RECOLOCA-1 ValueError: could not serve /api/jobs (6 events)")
+
+
+def test_the_runs_dsn_in_the_network_and_at_a_published_port() -> None:
+    from harness.components.bugsink import ErrorTracking
+
+    tracking = ErrorTracking.for_run("r1")
+    assert tracking == ErrorTracking.for_run("r1") and len(tracking.token) == 40 and len(tracking.key) == 32
+    assert tracking.dsn == f"http://{tracking.key}@bugsink:8000/1"
+    assert tracking.dsn_at("http://127.0.0.1:41234") == f"http://{tracking.key}@127.0.0.1:41234/1"
+    env = tracking.container_env("http://bugsink:8000", "http://sink:8080/bugsink/new-issue")
+    assert (env["BUGSINK_TOKEN"], env["BUGSINK_PROJECT_KEY"]) == (tracking.token, tracking.key)
