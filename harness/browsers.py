@@ -78,8 +78,7 @@ class Record:
 class Control:
     """Pause, resume and stop between visits; ``paused`` once no user is inside one."""
 
-    def __init__(self, users: int) -> None:
-        self.users = users
+    def __init__(self) -> None:
         self.running = asyncio.Event()
         self.running.set()
         self.stopping = False
@@ -164,7 +163,7 @@ async def _run(args: argparse.Namespace) -> Record:
     from playwright.async_api import async_playwright
 
     record = Record(args.request_log, args.sample_size)
-    control = Control(args.users)
+    control = Control()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGUSR1, control.pause)
     loop.add_signal_handler(signal.SIGUSR2, control.resume)
