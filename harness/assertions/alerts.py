@@ -191,18 +191,27 @@ class AlertWatch:
 
     def _fired(self, unwanted: Callable[[str, Mapping[str, str]], bool],
                unwanted_held: Callable[[str, Mapping[str, str]], bool] | None = None) -> list[str]:
-        """``unwanted`` judges the alerts Alertmanager got, ``unwanted_held`` (default: the same) those
-        Prometheus holds."""
+        return [text for _, text in self._fired_named(unwanted, unwanted_held)]
+
+    def _fired_named(self, unwanted: Callable[[str, Mapping[str, str]], bool],
+                     unwanted_held: Callable[[str, Mapping[str, str]], bool] | None = None) -> list[tuple[str, str]]:
+        """(alertname, what happened): ``unwanted`` judges the alerts Alertmanager got, ``unwanted_held``
+        (default: the same) those Prometheus holds."""
         self.poll()
         held = unwanted_held or unwanted
-        found = [f"{name}{show_labels(key)} fired: {self.history.steps_text(steps)}"
+        found = [(name, f"{name}{show_labels(key)} fired: {self.history.steps_text(steps)}")
                  for name, key, steps in self.history.fired_since(0.0)
                  if name not in self.background and held(name, dict(key))]
-        found += [f"notification {n.show()} {show_labels(label_key(a.get('labels', {})))}"
+        found += [(name, f"notification {n.show()} {show_labels(label_key(a.get('labels', {})))}")
                   for n in self.notifications() for a in n.firing_alerts()
                   if (name := a.get("labels", {}).get("alertname", "?")) not in self.background
                   and unwanted(name, a.get("labels", {}))]
         return found
+
+    def unexplained(self, expected: set[str]) -> list[tuple[str, str]]:
+        """(alertname, what happened) of every alert not named in ``expected`` that fired or was notified
+        since the clock started."""
+        return self._fired_named(lambda name, labels: name not in expected)
 
     def others(self, expected: Sequence[AlertExpectation] | set[str]) -> list[str]:
         """Alerts matching none of ``expected`` (expectations, or bare names) that fired or were notified

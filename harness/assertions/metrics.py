@@ -139,16 +139,69 @@ def _unscraped(prom: PromClient, node: Any) -> list[str]:
 
 def baseline_report(prom: PromClient, expr: str) -> tuple[bool, str]:
     """A rule's condition before any fault: whether it holds, and its value against its threshold (the
-    series closest to crossing first)."""
-    value_expr, threshold = value_part(expr)
+    series closest to crossing first); each comparison on its own when the condition joins several (an SLO's
+    burn-rate pairs: `(A > t1 and B > t1) or (C > t2 and D > t2)`)."""
+    parts = comparisons(expr)
+    pairs = parts if len(parts) > 1 else [value_part(expr)]
     try:
         holds = bool(prom.query(expr))
-        values = closest_first(prom.query(value_expr), threshold)[:3]
+        shown = [(value_expr, threshold, closest_first(prom.query(value_expr), _plain(threshold))[:3])
+                 for value_expr, threshold in pairs]
     except Exception as exc:
         return False, f"(could not query: {exc})"
-    shown = ", ".join(s.show() for s in values) or "no series"
     verdict = "its condition holds with no fault injected" if holds else "its condition does not hold now"
-    return holds, f"{verdict}: {value_expr} = {shown} against threshold {threshold or '(none)'}"
+    return holds, f"{verdict}: " + "; ".join(
+        f"{value_expr} = {', '.join(s.show() for s in values) or 'no series'} against threshold "
+        f"{threshold or '(none)'}" for value_expr, threshold, values in shown)
+
+
+_COMPARE = {"==", "!=", ">", "<", ">=", "<="}
+
+
+def comparisons(expr: str) -> list[tuple[str, str]]:
+    """Each comparison of ``expr`` against a constant (promql-parser AST), left to right, as (value side,
+    'op constant') with the constant worked out: '(3 * 0.05)' -> '> 0.15'."""
+    try:
+        root: Any = promql_parser.parse(expr)
+    except (ValueError, TypeError):
+        return []
+    found: list[tuple[str, str]] = []
+
+    def walk(node: Any) -> None:
+        if type(node).__name__ == "BinaryExpr" and str(node.op) in _COMPARE:
+            limit = _constant(node.rhs)
+            if limit is not None:
+                found.append((" ".join(node.lhs.prettify().split()), f"{node.op} {limit:g}"))
+                return
+        for part in _parts(node):
+            walk(part)
+
+    walk(root)
+    return found
+
+
+def _constant(node: Any) -> float | None:
+    """The value of a number, or of arithmetic on numbers only; None for anything that reads series."""
+    kind = type(node).__name__
+    if kind == "NumberLiteral":
+        return float(node.prettify())
+    if kind == "ParenExpr":
+        return _constant(node.expr)
+    if kind == "BinaryExpr" and str(node.op) in "+-*/":
+        a, b = _constant(node.lhs), _constant(node.rhs)
+        if a is None or b is None or (str(node.op) == "/" and b == 0):
+            return None
+        return {"+": a + b, "-": a - b, "*": a * b, "/": a / b if b else 0.0}[str(node.op)]
+    return None
+
+
+def _plain(threshold: str) -> str:
+    """'> 0.15' as closest_first reads it; '' when the threshold is not a plain number."""
+    try:
+        float(threshold.split()[-1])
+    except (ValueError, IndexError):
+        return ""
+    return threshold
 # --- end issue 16 ---
 
 

@@ -212,14 +212,26 @@ class ScenarioRunner:
         with self.events.phase(f"steady state: metrics as expected, no alert for {steady.hold:g}s"):
             for i, check in enumerate(steady.metrics):
                 self._metric(check, f"steady_state.metrics[{i}]", result)
-            time.sleep(steady.hold)
+            held_until = time.monotonic() + steady.hold
+            while time.monotonic() < held_until:  # polled: an alert that fires and resolves in the hold is seen
+                watch.poll()
+                time.sleep(min(1.0, max(0.0, held_until - time.monotonic())))
             errors = self.stack.prometheus.rule_errors()
             if errors:
                 self.events.attach("rules failing to evaluate before any fault", errors)
             if steady.no_alerts:
-                others = watch.others(set())
+                others = watch.unexplained(set())
                 if others:
-                    raise ExpectationFailed("steady state broken before any fault: " + "; ".join(others))
+                    raise ExpectationFailed(self._broken_steady_state(others))
+
+    def _broken_steady_state(self, others: list[tuple[str, str]]) -> str:
+        """What fired before any fault, each rule with its condition's values against its thresholds now."""
+        lines = ["steady state broken before any fault: " + "; ".join(text for _, text in others)]
+        for name in dict.fromkeys(name for name, _ in others):
+            expr = next((r.expr for r in self.config.rules if r.name == name), None)
+            if expr is not None:
+                lines.append(f"  {name} at baseline: {baseline_report(self.stack.prometheus, expr)[1]}")
+        return "\n".join(lines)
 
     def _method(self, scenario: Scenario, watch: AlertWatch, schedule: FaultSchedule) -> None:
         watch.restart_clock()

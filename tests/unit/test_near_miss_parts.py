@@ -8,7 +8,7 @@ from pathlib import Path
 
 import promql_parser
 
-from harness.assertions.metrics import baseline_report, empty_parts, near_misses
+from harness.assertions.metrics import baseline_report, comparisons, empty_parts, near_misses
 from harness.clients import PromClient, Sample
 from harness.config import load_source
 from harness.events import Events
@@ -102,3 +102,27 @@ def test_a_selector_for_a_service_no_target_has_names_the_scrape_config() -> Non
     assert lines[-1] == ('    => no scrape target of the config under test has service="frontend" (its jobs: '
                          'prometheus, recoloca-gateway)')
     assert empty_parts(prom, 'rate(page_views_total{service="gateway"}[30s])')[-1].startswith("    => matched")
+
+
+def test_an_slo_ticket_at_baseline_shows_each_burn_rate_against_its_factor(tmp_path: Path) -> None:
+    """A burn-rate rule joins four comparisons: each is shown with its value, the threshold worked out."""
+    rule = _Stack(_prom({}), tmp_path / "a").config.rule("APIResponseTimeBudgetBurnTicket")
+    parts = comparisons(rule.expr)
+    assert [threshold for _, threshold in parts] == ["> 0.15", "> 0.15", "> 0.05", "> 0.05"]
+    assert all("http_request_duration_seconds_bucket" in side and "\n" not in side for side, _ in parts)
+    holds, text = baseline_report(_prom({rule.expr: 1, parts[2][0]: 1, parts[3][0]: 1}), rule.expr)
+    assert holds and text.count("against threshold") == 4
+    assert text.count("= no series against threshold > 0.15") == 2
+    assert text.count('= x{i="0"} = 0.5 against threshold > 0.05') == 2
+    assert "[7h12m]" in text and "[36m]" in text  # the rendered (scaled) windows Prometheus evaluates
+
+
+def test_a_steady_state_broken_by_an_alert_names_its_values(tmp_path: Path) -> None:
+    expr = _Stack(_prom({}), tmp_path / "a").config.rule("APIResponseTimeBudgetBurnTicket").expr
+    runner = ScenarioRunner(_Stack(_prom({expr: 1}), tmp_path / "b"), Events())  # type: ignore[arg-type]
+    text = runner._broken_steady_state([("APIResponseTimeBudgetBurnTicket", "notification tap->warning-alerts "
+                                         "[firing] APIResponseTimeBudgetBurnTicket {severity=warning}")])
+    first, second = text.splitlines()
+    assert first.startswith("steady state broken before any fault: notification tap->warning-alerts [firing]")
+    assert second.startswith("  APIResponseTimeBudgetBurnTicket at baseline: its condition holds with no fault")
+    assert "against threshold > 0.05" in second
