@@ -129,7 +129,19 @@ class LogCorrelation:
             docs = list(res.docs) or self.closest(res.request)
             label = "its documents" if res.docs else "no document with its correlation id; closest documents"
             lines.append(f"    {label}:\n      " + ("\n      ".join(show_doc(d) for d in docs[:8]) or "(none)"))
+        if results and not any(res.docs for res in results):
+            lines.append(self.where_searched())
         return "\n".join(lines)
+
+    def where_searched(self) -> str:
+        """No request had any document: the index pattern searched and the indices that do exist, so a
+        collector writing elsewhere (another index name, a dropped exporter) is named."""
+        try:
+            counts = self.es.index_counts()
+        except Exception as exc:
+            return f"  searched index pattern {self.pattern!r}; the indices could not be listed: {exc}"
+        held = ", ".join(f"{name} ({count} docs)" for name, count in sorted(counts.items())) or "none"
+        return f"  searched index pattern {self.pattern!r}; the indices Elasticsearch holds: {held}"
 
 
 def assert_logs_correlated(es: EsClient, requests: Sequence[SampledRequest], within: Bound,

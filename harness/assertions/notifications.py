@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.assertions.expectations import AlertExpectation, NotificationExpectation
+from harness.assertions.history import label_key, show_labels
 from harness.assertions.wait import eventually
 from harness.bounds import Bound
 from harness.clients.sink import Notification, SinkClient
@@ -125,6 +126,7 @@ def negative_problems(exp: NotificationExpectation, notes: Sequence[Notification
     if exp.one_per_group:
         counts = Counter(n.group_key for n in taps)
         problems += [f"{exp.receiver}: group {key} got {count} firing notifications, expected one per group"
+                     + grouped_text([n for n in taps if n.group_key == key])
                      for key, count in counts.items() if count > 1]
     if exp.runbook_url:
         for note in taps:
@@ -139,6 +141,22 @@ def negative_problems(exp: NotificationExpectation, notes: Sequence[Notification
 def received_text(notes: Sequence[Notification], since: float) -> str:
     lines = [f"    {n.show()} at {n.received_at - since:+.1f}s" for n in notes]
     return "  integrations got:\n" + ("\n".join(lines) if lines else "    (nothing)")
+
+
+def grouped_text(notes: Sequence[Notification]) -> str:
+    """Which alerts arrived together in each notification, and the group_by labels that made the group."""
+    lines = []
+    for i, note in enumerate(notes, 1):
+        alerts = ", ".join(a.get("labels", {}).get("alertname", "?") + show_labels(label_key(_own(a)))
+                           for a in note.firing_alerts())
+        grouped = ", ".join(f"{k}={v}" for k, v in sorted(note.group_labels.items())) or "nothing (one group)"
+        lines.append(f"\n    notification {i}: grouped by {grouped}: {alerts or '(no firing alert)'}")
+    return "".join(lines)
+
+
+def _own(alert: dict[str, Any]) -> dict[str, str]:
+    """An alert's labels without its name (shown beside it)."""
+    return {k: v for k, v in alert.get("labels", {}).items() if k != "alertname"}
 
 
 def assert_notifications(sink: SinkClient, exp: NotificationExpectation, within: Bound,

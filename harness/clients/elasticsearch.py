@@ -111,6 +111,11 @@ class EsClient:
         rows: Any = self.es.cat.indices(index=pattern or f"{self.prefix}-*", format="json").body
         return sorted(str(row["index"]) for row in rows)
 
+    def index_counts(self) -> dict[str, int]:
+        """Every index the node holds (system indices left out) -> its document count."""
+        rows: Any = self.es.cat.indices(format="json", h="index,docs.count").body
+        return {str(r["index"]): int(r.get("docs.count") or 0) for r in rows if not str(r["index"]).startswith(".")}
+
     def refresh(self, pattern: str | None = None) -> None:
         self.es.indices.refresh(index=pattern or f"{self.prefix}-*", ignore_unavailable=True,
                                 allow_no_indices=True)

@@ -26,6 +26,12 @@ class Notification:
         """Alertmanager's groupKey of a webhook/tap delivery ('' for other kinds)."""
         return str(self.body.get("groupKey", "")) if isinstance(self.body, dict) else ""
 
+    @property
+    def group_labels(self) -> dict[str, str]:
+        """The labels Alertmanager grouped this notification by (its route's group_by values)."""
+        labels = self.body.get("groupLabels") if isinstance(self.body, dict) else None
+        return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
+
     def alertnames(self) -> list[str]:
         return [a.get("labels", {}).get("alertname", "?") for a in self.alerts()]
 

@@ -4,8 +4,11 @@ Jaeger by trace id, a metric is scraped by Prometheus; Grafana is provisioned or
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from harness.assertions.logs import LogCorrelation
 from harness.assertions.wait import eventually
 from harness.bounds import Bound
 from harness.clients.jaeger import normalize_trace_id
@@ -44,6 +47,10 @@ def test_log_line_with_trace_id_reaches_elasticsearch(obsdrill: Obsdrill) -> Non
     mapping = es.es.indices.get_mapping(index=access[0].index).body[access[0].index]["mappings"]["properties"]
     assert {mapping[f]["type"] for f in ("trace_id", "span_id", "correlation_id", "service", "level")} == {"keyword"}
     assert mapping["timestamp"]["type"] == "date"
+    # a log check searching the wrong pattern names it and the indices that do exist, with their counts
+    said = LogCorrelation(es, "wrong-logs-*").where_searched()
+    assert es.index_counts()[access[0].index] >= 1 and "searched index pattern 'wrong-logs-*'" in said, said
+    assert re.search(rf"{re.escape(access[0].index)} \([1-9][0-9]* docs\)", said), said  # logs keep arriving
 
 
 def test_span_exported_over_otlp_reaches_jaeger(obsdrill: Obsdrill) -> None:

@@ -59,9 +59,26 @@ def test_grouping_pagerduty_and_runbook_problems() -> None:
               Notification("pagerduty", "critical-alerts", time.time(), {"event_action": "trigger"})]
     problems = negative_problems(CRITICAL, notes)
     assert "critical-alerts: 1 PagerDuty event(s), expected none" in problems
-    assert "critical-alerts: group g1 got 2 firing notifications, expected one per group" in problems
+    grouped = next(p for p in problems if "group g1 got 2 firing notifications, expected one per group" in p)
+    assert grouped.startswith("critical-alerts: group g1")
+    assert "\n    notification 2: grouped by nothing (one group): HighErrorRate{service=backend, severity=critical}" \
+        in grouped.replace('"', "")
     assert any(p.startswith("critical-alerts: critical alert ServiceDown") and "no runbook_url" in p
                for p in problems)
+
+
+def test_a_split_group_says_which_alerts_came_together_and_by_what() -> None:
+    """group_by narrowed to [alertname]: two notifications of one group key say their group labels."""
+    first = _tap("firing", "g1", labels("HighErrorRate", severity="critical", service="backend"),
+                 labels("HighErrorRate", severity="critical", service="gateway"))
+    second = _tap("firing", "g1", labels("HighErrorRate", severity="critical", service="payments"))
+    for note in (first, second):
+        note.body["groupLabels"] = {"alertname": "HighErrorRate"}
+    problem = next(p for p in negative_problems(CRITICAL, [first, second]) if "group g1" in p).replace('"', "")
+    assert problem.splitlines()[1:] == [
+        "    notification 1: grouped by alertname=HighErrorRate: HighErrorRate{service=backend, severity=critical}, "
+        "HighErrorRate{service=gateway, severity=critical}",
+        "    notification 2: grouped by alertname=HighErrorRate: HighErrorRate{service=payments, severity=critical}"]
 
 
 def test_assert_notifications_waits_then_lists_what_arrived() -> None:
