@@ -103,5 +103,5 @@ class AlertmanagerClient:
         if self.container is None:
             return []
         tail = self.container.logs_tail(lines).splitlines()
-        return [line for line in tail if ("level=error" in line or "level=warn" in line)
-                and "otif" in line][-5:]
+        return [line for line in tail if ("level=error" in (low := line.lower()) or "level=warn" in low)
+                and "otif" in line][-5:]  # 0.28 and later print the level in capitals (log/slog)

@@ -115,7 +115,9 @@ class _Exec:
         return self.result
 
     def logs_tail(self, lines: int = 40) -> str:
-        return 'ts=1 level=warn component=dispatcher msg="Notify attempt failed, will retry later"\nts=2 level=info x'
+        return ('ts=1 level=warn component=dispatcher msg="Notify attempt failed, will retry later"\n'
+                'ts=2 level=info x\n'
+                'time=3 level=ERROR source=notify.go msg="Notify for alerts failed" receiver=pager')  # 0.28+
 
 
 def test_amtool_runs_in_the_container_with_quoted_matchers() -> None:
@@ -124,7 +126,8 @@ def test_amtool_runs_in_the_container_with_quoted_matchers() -> None:
     assert am.routes_test({"alertname": "A", "team": 'x"y'}) == ("oncall-pager",)
     assert box.calls[0] == ["amtool", "config", "routes", "test", 'alertname="A"', 'team="x\\"y"',
                             "--config.file=/etc/am.yml"]
-    assert am.notify_errors() == ['ts=1 level=warn component=dispatcher msg="Notify attempt failed, will retry later"']
+    assert am.notify_errors() == ['ts=1 level=warn component=dispatcher msg="Notify attempt failed, will retry later"',
+                                  'time=3 level=ERROR source=notify.go msg="Notify for alerts failed" receiver=pager']
     with pytest.raises(StackError, match="exit 1"):
         AlertmanagerClient("http://unused", _Exec(1, b"bad"), "/etc/am.yml").routes_test({"a": "b"})
     routing = Routing(AlertmanagerClient("http://unused"))
