@@ -149,7 +149,7 @@ class ScenarioRunner:
         with self.events.phase(f"settle: no alert pending or firing (at most {bound:.1f}s)"):
             while True:
                 busy = {k: v for k, v in self.stack.prometheus.rule_states().items()
-                        if v != "inactive" and k not in background}
+                        if v not in ("inactive", "unknown") and k not in background}  # unknown (3.8+): unevaluated
                 waited = time.monotonic() - started
                 if not busy:
                     if waited > 1:
