@@ -1,10 +1,14 @@
-"""Real teams' configs run unchanged: every corpus case (tests/corpus/<case>/) starts a core stack on its own
-config, its passing scenarios (pass.yaml, pass-*.yaml: one per fault a rule pack covers) must pass and its
-failing scenario must fail with a message naming the defect (case.yaml `defect`)."""
+"""Real teams' configs run unchanged: every corpus case (tests/corpus/<case>/) runs on its own config, its
+passing scenarios (pass.yaml, pass-*.yaml: one per fault a rule pack covers) must pass and its failing scenario
+must fail with a message naming the defect (case.yaml `defect`). One core stack serves every case: the first
+starts on its config, each next one's config is reloaded into it (Prometheus and Alertmanager reload it,
+Alertmanager restarts so no notification of the case before reaches this one), as `obsdrill mutate` runs
+its mutants."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import allure
@@ -14,12 +18,12 @@ import yaml
 from harness import reporting, schedule
 from harness.errors import ExpectationFailed
 from harness.events import AlertTimeline
+from harness.mutate.execution import Executor
 from harness.reporting import timeline
 from harness.runtime import Runtime
 from harness.scenario import Scenario, load_scenario
 from harness.scenario.runner import ScenarioRunner
 from harness.settings import Settings, project_root
-from harness.stack import Stack
 
 pytestmark = pytest.mark.stack
 CORPUS = project_root() / "tests" / "corpus"
@@ -34,22 +38,31 @@ def _config(case: str, tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture(scope="module")
+def reloaded(obsdrill_settings: Settings, obsdrill_runtime: Runtime,
+             tmp_path_factory: pytest.TempPathFactory) -> Iterator[Executor]:
+    """The one core stack of the module (stopped at its end), on whichever case's config it was given last."""
+    settings = obsdrill_settings.validated(stack_mode="core")
+    with Executor(settings, obsdrill_runtime, tmp_path_factory.mktemp("corpus"), reporting.standard) as executor:
+        yield executor
+
+
 @pytest.mark.parametrize("case", CASES)
-def test_corpus_case(case: str, tmp_path: Path, obsdrill_settings: Settings, obsdrill_runtime: Runtime) -> None:
-    settings = obsdrill_settings.validated(config_dir=_config(case, tmp_path), stack_mode="core")
+def test_corpus_case(case: str, tmp_path: Path, reloaded: Executor) -> None:
+    stack = reloaded.stack("core", _config(case, tmp_path))
+    settings = stack.settings
     defect = yaml.safe_load((CORPUS / case / "case.yaml").read_text())["defect"]
     passing = sorted((CORPUS / case).glob("pass*.yaml"))
     assert passing, f"{CORPUS / case}: no passing scenario (pass.yaml or pass-*.yaml)"
     events = reporting.standard()
     timelines: list[AlertTimeline] = []
     events.subscribe(timelines.append, AlertTimeline)
-    with Stack(settings, obsdrill_runtime) as stack:
-        runner = ScenarioRunner(stack, events)
-        for scenario in passing:
-            _run(runner, load_scenario(scenario), settings)
-        _timelines_drawn(timelines, [load_scenario(p) for p in passing])
-        with pytest.raises(ExpectationFailed) as failure:
-            _run(runner, load_scenario(CORPUS / case / "fail.yaml"), settings)
+    runner = ScenarioRunner(stack, events)
+    for scenario in passing:
+        _run(runner, load_scenario(scenario), settings)
+    _timelines_drawn(timelines, [load_scenario(p) for p in passing])
+    with pytest.raises(ExpectationFailed) as failure:
+        _run(runner, load_scenario(CORPUS / case / "fail.yaml"), settings)
     message = str(failure.value)
     allure.attach(message, name="failure message", attachment_type=allure.attachment_type.TEXT)
     missing = [part for part in defect if part not in message]
