@@ -40,8 +40,10 @@ def texts(run_dir: Path) -> dict[str, str]:
 def _rules(texts: dict[str, str]) -> dict[str, AlertRule]:
     out: dict[str, AlertRule] = {}
     for rel, text in texts.items():
+        if not rel.startswith("prometheus/") or not rel.endswith((".yml", ".yaml")):
+            continue  # Alertmanager's template files, a rule file's neighbours: not rules, maybe not YAML
         doc = yaml.safe_load(text) or {}
-        if rel.startswith("prometheus/") and isinstance(doc, dict) and isinstance(doc.get("groups"), list):
+        if isinstance(doc, dict) and isinstance(doc.get("groups"), list):
             out.update({r.name: r for r in parse_rules(doc, rel)})
     return out
 

@@ -78,6 +78,16 @@ def test_reload_reports_rule_changes_and_file_diffs() -> None:
     assert gone.rules == ["removed HighErrorRate"] and list(gone.diffs) == ["prometheus/rules.yml"]
 
 
+def test_reload_of_a_config_with_template_files_diffs_them_without_reading_them_as_rules() -> None:
+    """Alertmanager's template files are Go templates, not YAML: a reload (obsdrill reload, mutate, the
+    corpus) diffs them and reads rules from Prometheus's YAML files only."""
+    tmpl = '{{ define "slack.title" }}[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }}{{ end }}\n'
+    old = {"prometheus/rules.yml": RULES, "alertmanager/templates/team.tmpl": tmpl}
+    new = {"prometheus/rules.yml": RULES, "alertmanager/templates/team.tmpl": tmpl.replace("toUpper", "title")}
+    change = changes(old, new)
+    assert change.rules == [] and list(change.diffs) == ["alertmanager/templates/team.tmpl"]
+
+
 @pytest.mark.parametrize(("service", "kind", "params", "message"), [
     ("gateway", "http_errors", ["rate=7"], "fault.with.rate: 7 is greater than the maximum of 1"),
     ("gateway", "http_errors", ["rat=0.5"], "fault.with: rat not a parameter of http_errors"),
