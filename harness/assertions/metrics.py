@@ -3,6 +3,7 @@ expression, the series closest to the threshold with their last values, and how 
 
 from __future__ import annotations
 
+import operator
 import re
 from typing import Any
 
@@ -145,7 +146,7 @@ def baseline_report(prom: PromClient, expr: str) -> tuple[bool, str]:
     pairs = parts if len(parts) > 1 else [value_part(expr)]
     try:
         holds = bool(prom.query(expr))
-        shown = [(value_expr, threshold, closest_first(prom.query(value_expr), _plain(threshold))[:3])
+        shown = [(value_expr, threshold, closest_first(prom.query(value_expr), threshold)[:3])
                  for value_expr, threshold in pairs]
     except Exception as exc:
         return False, f"(could not query: {exc})"
@@ -180,6 +181,9 @@ def comparisons(expr: str) -> list[tuple[str, str]]:
     return found
 
 
+_ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
+
+
 def _constant(node: Any) -> float | None:
     """The value of a number, or of arithmetic on numbers only; None for anything that reads series."""
     kind = type(node).__name__
@@ -187,21 +191,12 @@ def _constant(node: Any) -> float | None:
         return float(node.prettify())
     if kind == "ParenExpr":
         return _constant(node.expr)
-    if kind == "BinaryExpr" and str(node.op) in "+-*/":
+    if kind == "BinaryExpr" and str(node.op) in _ARITHMETIC:
         a, b = _constant(node.lhs), _constant(node.rhs)
         if a is None or b is None or (str(node.op) == "/" and b == 0):
             return None
-        return {"+": a + b, "-": a - b, "*": a * b, "/": a / b if b else 0.0}[str(node.op)]
+        return float(_ARITHMETIC[str(node.op)](a, b))
     return None
-
-
-def _plain(threshold: str) -> str:
-    """'> 0.15' as closest_first reads it; '' when the threshold is not a plain number."""
-    try:
-        float(threshold.split()[-1])
-    except (ValueError, IndexError):
-        return ""
-    return threshold
 # --- end issue 16 ---
 
 
