@@ -213,11 +213,9 @@ class AlertWatch:
         since the clock started."""
         return self._fired_named(lambda name, labels: name not in expected)
 
-    def others(self, expected: Sequence[AlertExpectation] | set[str]) -> list[str]:
-        """Alerts matching none of ``expected`` (expectations, or bare names) that fired or were notified
-        since the clock started."""
-        if isinstance(expected, set):
-            return self._fired(lambda name, labels: name not in expected)
+    def others(self, expected: Sequence[AlertExpectation]) -> list[str]:
+        """Alerts matching none of ``expected`` that fired or were notified since the clock started (by bare
+        names: ``unexplained``)."""
         held = [self.held(e) for e in expected]
         return self._fired(lambda name, labels: not any(e.name == name and e.matches(labels) for e in expected),
                            lambda name, labels: not any(e.name == name and e.matches(labels) for e in held))
