@@ -6,6 +6,7 @@ alert when every transition matches within one real evaluation interval plus one
 from __future__ import annotations
 
 import copy
+import math
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -78,11 +79,24 @@ class Certificate:
         return "\n".join([head] + [a.describe() for a in self.alerts])
 
 
+GRID_FLOOR = 1.0  # real seconds: the finest grid promtool is given (intervals whose divisor is finer snap to it)
+
+
 @dataclass(frozen=True)
 class RealTiming:
-    scrape_min: float  # the grid the samples are resampled onto
-    scrape_max: float
+    scrapes: tuple[float, ...]  # every job's scrape interval
     evaluation: float
+
+    @property
+    def scrape_max(self) -> float:
+        return max(self.scrapes)
+
+    @property
+    def grid(self) -> float:
+        """The largest step that divides every scrape interval and the evaluation interval (10 s and 15 s
+        jobs, 15 s evaluations: 5 s), so each series keeps its own spacing on the grid."""
+        millis = math.gcd(*(round(s * 1000) for s in (*self.scrapes, self.evaluation)))
+        return max(GRID_FLOOR, millis / 1000)
 
     @property
     def tolerance(self) -> float:
@@ -94,7 +108,7 @@ def real_timing(source: SourceConfig) -> RealTiming:
     scrapes = [durations.parse(glob["scrape_interval"])] + [
         durations.parse(job.get("scrape_interval", glob["scrape_interval"]))
         for job in source.prometheus.get("scrape_configs") or []]
-    return RealTiming(min(scrapes), max(scrapes), durations.parse(glob["evaluation_interval"]))
+    return RealTiming(tuple(scrapes), durations.parse(glob["evaluation_interval"]))
 
 
 def certified_rules(source: SourceConfig, alerts: Sequence[str]) -> dict[str, Any]:
@@ -150,19 +164,68 @@ def certify_run(prometheus_url: str, source: SourceConfig, start: float, end: fl
     selectors = set().union(*(promql.selectors(str(r["expr"]), records) for r in rules.values()))
     raw = exporter.export(selectors, t0, end)
     t0 = max(t0, _first_sample(raw, t0))
-    stretched = samples.stretch_all(raw, t0, factor, exporter.metadata())
-    grid = promtool.Grid(t0, timing.scrape_min, timing.evaluation,
-                         samples.grid_count(t0, t0 + (end - t0) / factor, timing.scrape_min))
-    document = promtool.test_document(RULE_FILE, stretched, grid, list(rules))
-    with tempfile.TemporaryDirectory(prefix="obsdrill-certify-") as tmp:
-        got = promtool.evaluate(runner, work_dir or Path(tmp), certified_rules(source, list(rules)), document)
-    stored = exporter.raw('ALERTS{alertname=~"' + "|".join(rules) + '"}', t0, end)
-    ours = timeline.compressed_states(stored, timing.evaluation * factor, end)
-    ours = {k: [(t0 + (t - t0) / factor, s) for t, s in v] for k, v in ours.items()}
-    theirs = {k: [(t0 + step, s) for step, s in v]
-              for k, v in timeline.promtool_states(got, grid.eval_steps()).items()}
-    certs = _alert_certificates(source, list(rules), ours, theirs, t0 + (start - t0) / factor, timing.tolerance)
+    period = timing.evaluation * factor  # one evaluation of the compressed run
+    stored = exporter.raw('ALERTS{alertname=~"' + "|".join(rules) + '"}', t0 - period, end)
+    replay = _Replay(runner, source, raw, exporter.metadata(), t0, end, factor, timing)
+    theirs: dict[timeline.Key, list[Any]] = {}
+    for i, (phase, names) in enumerate(_by_phase(list(rules), stored, period)):
+        origin = t0 if phase is None else t0 - (t0 - phase) % period  # an evaluation instant of that group
+        directory = work_dir if work_dir is None or i == 0 else work_dir / f"phase-{i}"
+        theirs.update(replay.states(origin, names, directory))
+    ours = timeline.compressed_states(stored, period, end)
+    ours = {k: [(replay.real(t), s) for t, s in v] for k, v in ours.items()}
+    certs = _alert_certificates(source, list(rules), ours, theirs, replay.real(start), timing.tolerance)
     return Certificate(factor, start, end, len(raw), runner.describe(), certs)
+
+
+def _by_phase(names: Sequence[str], stored: Sequence[samples.Series], period: float
+              ) -> list[tuple[float | None, list[str]]]:
+    """The alerts grouped by the phase of their rule group's evaluations in the compressed run (wall seconds
+    mod one evaluation), read from the ALERTS samples it stored: each carries its evaluation's timestamp. An
+    alert never active there joins the first group; with none active, one group without a phase."""
+    phases: dict[str, float] = {}
+    for series in stored:
+        if series.points:
+            phases.setdefault(dict(series.labels).get("alertname", ""), series.points[-1][0] % period)
+    groups: dict[float, list[str]] = {}
+    for name in names:
+        if name in phases:
+            groups.setdefault(round(phases[name], 3) % round(period, 3), []).append(name)
+    found: list[tuple[float | None, list[str]]] = [(phase, group) for phase, group in groups.items()] or [(None, [])]
+    found[0][1].extend(n for n in names if n not in phases)
+    return found
+
+
+@dataclass(frozen=True)
+class _Replay:
+    """promtool's evaluation of the unscaled rules over the run's samples, one grid per evaluation phase."""
+
+    runner: promtool.Runner
+    source: SourceConfig
+    raw: Sequence[samples.Series]
+    metadata: dict[str, str]
+    t0: float  # wall seconds: the origin of the common real-time frame
+    end: float
+    factor: float
+    timing: RealTiming
+
+    def real(self, wall: float) -> float:
+        return self.t0 + (wall - self.t0) / self.factor
+
+    def states(self, origin: float, names: list[str], work_dir: Path | None) -> dict[timeline.Key, list[Any]]:
+        """Per alert instance of ``names``, (real seconds in the common frame, state) at each promtool step of a
+        grid whose test time 0 is the compressed run's evaluation at wall ``origin``: promtool evaluates at the
+        instants the run did, over the samples it had."""
+        stretched = samples.stretch_all(self.raw, origin, self.factor, self.metadata)
+        step = self.timing.grid
+        grid = promtool.Grid(origin, step, self.timing.evaluation,
+                             samples.grid_count(origin, origin + (self.end - origin) / self.factor, step))
+        document = promtool.test_document(RULE_FILE, stretched, grid, names)
+        with tempfile.TemporaryDirectory(prefix="obsdrill-certify-") as tmp:
+            got = promtool.evaluate(self.runner, work_dir or Path(tmp), certified_rules(self.source, names),
+                                    document)
+        return {k: [(self.real(origin) + at, s) for at, s in v]
+                for k, v in timeline.promtool_states(got, grid.eval_steps()).items()}
 
 
 def _alert_certificates(source: SourceConfig, names: Sequence[str], ours: dict[timeline.Key, list[Any]],

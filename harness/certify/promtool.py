@@ -1,6 +1,7 @@
 """Evaluate the unscaled rules over real-time samples with Prometheus's own rule engine, `promtool test
-rules`: one test whose input series are the resampled samples and which, at every evaluation step, expects
-``ALERTS`` to be empty; promtool's report of what it got instead is the alert state at that step."""
+rules`: one test whose input series are the compressed run's samples on real time and which, at every
+evaluation step, expects ``ALERTS`` to be empty; promtool's report of what it got instead is the alert state
+at that step."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import docker
 import yaml
 
 from harness import durations
-from harness.certify.samples import Series, resample
+from harness.certify.samples import Series, place
 from harness.components.spec import owner_labels
 from harness.errors import ObsdrillError
 from harness.reaper import process_labels
@@ -31,37 +32,37 @@ _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
 
 @dataclass(frozen=True)
 class Grid:
-    """The real-time grid the input series are resampled onto (test time 0 is ``start``)."""
+    """The real-time grid the input series are placed on (test time 0 is ``start``): its step divides every
+    scrape interval and the evaluation interval, so each sample and each evaluation falls on a point."""
 
     start: float
-    scrape_interval: float
+    step: float
     evaluation_interval: float
     count: int  # grid points
 
     @property
     def duration(self) -> float:
-        return (self.count - 1) * self.scrape_interval
+        return (self.count - 1) * self.step
 
     def eval_steps(self) -> list[float]:
         steps = int(self.duration // self.evaluation_interval + 1e-9) + 1
         return [k * self.evaluation_interval for k in range(steps)]
 
 
-def values_text(values: Sequence[float | None]) -> str:
-    return " ".join("_" if v is None else repr(float(v)) for v in values)
+def values_text(values: Sequence[float | str | None]) -> str:
+    return " ".join("_" if v is None else v if isinstance(v, str) else repr(float(v)) for v in values)
 
 
 def test_document(rule_file: str, series: Sequence[Series], grid: Grid, alerts: Sequence[str]) -> dict[str, Any]:
-    """A promtool test file: ``series`` (already on real time) resampled onto ``grid``; one empty-ALERTS
+    """A promtool test file: ``series`` (already on real time) placed on ``grid``; one empty-ALERTS
     expectation per evaluation step."""
-    hold = 2 * grid.scrape_interval
-    inputs = [{"series": s.promql(), "values": values_text(resample(s, grid.start, grid.scrape_interval,
-                                                                     grid.count, hold))} for s in series]
+    inputs = [{"series": s.promql(), "values": values_text(place(s, grid.start, grid.step, grid.count))}
+              for s in series]
     expr = "ALERTS{alertname=~" + '"' + "|".join(re.escape(a) for a in alerts) + '"}'
     cases = [{"expr": expr, "eval_time": durations.format(step) if step else "0s", "exp_samples": []}
              for step in grid.eval_steps()]
     return {"rule_files": [rule_file], "evaluation_interval": durations.format(grid.evaluation_interval),
-            "tests": [{"interval": durations.format(grid.scrape_interval), "input_series": inputs,
+            "tests": [{"interval": durations.format(grid.step), "input_series": inputs,
                        "promql_expr_test": cases}]}
 
 

@@ -1,5 +1,5 @@
 """Raw samples of a compressed run: exported from Prometheus, mapped onto real time and resampled onto the
-real scrape grid.
+real-time grid.
 
 Mapping: a sample taken at wall time t is placed at t0 + (t - t0) / factor. The load ran at real request
 rates while the run was compressed, so over the stretched timeline a counter's per-second rate would be
@@ -8,6 +8,7 @@ which keeps every per-second rate equal. Gauges keep their values."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -65,16 +66,37 @@ def stretch(series: Series, t0: float, factor: float, counter: bool) -> Series:
     return replace(series, points=tuple(points))
 
 
-def resample(series: Series, start: float, step: float, count: int, hold: float) -> list[float | None]:
-    """Values on the grid start + i * step (i < count): the latest sample at or before each point, if it is
-    at most ``hold`` seconds old; None (no sample) otherwise."""
-    out: list[float | None] = []
-    points, j = series.points, -1
-    for i in range(count):
-        at = start + i * step
-        while j + 1 < len(points) and points[j + 1][0] <= at + 1e-6:
-            j += 1
-        out.append(points[j][1] if j >= 0 and at - points[j][0] <= hold else None)
+STALE = "stale"  # promtool's word for a staleness marker in an input series
+
+
+def place(series: Series, start: float, step: float, count: int) -> list[float | str | None]:
+    """Values on the grid start + i * step (i < count): each sample at the first point at or after it (a later
+    one wins a point), None (no sample) between. On a grid whose points include the compressed run's
+    evaluation instants, each evaluation thus gets the samples that run's evaluation had, no later one.
+
+    No value is held over to the next point: a held counter reads as no change, so irate() of a 15 s counter
+    on a 10 s grid was 0 at every third step. A gap of over 1.5 times the series' own spacing, or a series
+    that ends before the grid does, gets a staleness marker one spacing after its last sample, as Prometheus
+    writes one at the first scrape that misses the series (a crashed target's gauges vanish at once; without
+    the marker promtool would read them on for its 5 m lookback)."""
+    out: list[float | str | None] = [None] * count
+    points = series.points
+    gaps = sorted(b[0] - a[0] for a, b in itertools.pairwise(points))
+    spacing = gaps[len(gaps) // 2] if gaps else 0.0
+    grid_end = start + (count - 1) * step
+
+    def point(at: float) -> int | None:
+        k = math.ceil((at - start) / step - 1e-6)
+        return k if 0 <= k < count else None
+
+    for i, (t, v) in enumerate(points):
+        k = point(t)
+        if k is not None:
+            out[k] = v
+        following = points[i + 1][0] if i + 1 < len(points) else grid_end + spacing
+        stale = point(t + spacing) if spacing and following - t > 1.5 * spacing else None
+        if stale is not None and out[stale] is None and stale != k:
+            out[stale] = STALE
     return out
 
 

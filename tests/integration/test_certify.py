@@ -44,12 +44,31 @@ def test_promtool_reports_the_alert_state_of_every_step(obsdrill_settings: Setti
                            ("prometheus",))["prometheus"].image
     rules = {"groups": [{"name": "g", "rules": [{"alert": "A", "expr": "x > 5", "for": "30s"}]}]}
     x = Series((("__name__", "x"), ("job", "a")), tuple((t, 10.0 if 20 <= t < 100 else 1.0) for t in range(0, 200, 10)))
-    grid = promtool.Grid(start=0, scrape_interval=10, evaluation_interval=15, count=20)
+    grid = promtool.Grid(start=0, step=10, evaluation_interval=15, count=20)
     got = promtool.evaluate(promtool.ContainerPromtool(client, image), tmp_path,
                             rules, promtool.test_document("rules.yml", [x], grid, ["A"]))
     states = {at: [s["alertstate"] for s in found] for at, found in got.items()}
     # x > 5 from 20 s (first evaluated at 30 s); `for` 30 s: firing at 60 s; x back to 1 at 100 s
     assert states == {30.0: ["pending"], 45.0: ["pending"], 60.0: ["firing"], 75.0: ["firing"], 90.0: ["firing"]}
+
+
+def test_promtool_sees_each_series_at_its_own_spacing_and_a_vanished_one_as_stale(
+        obsdrill_settings: Settings, obsdrill_runtime: Runtime, tmp_path: Path) -> None:
+    """A 15 s counter beside 10 s jobs on the 5 s grid: irate() reads its true rate at every step (a value
+    held onto a 10 s grid read as no change every third step); a gauge that stops at 60 s (its target
+    crashed) is stale from 70 s, as on the stack, not read on for promtool's 5 m lookback."""
+    client = obsdrill_runtime.client()
+    image = resolve_images(client, obsdrill_settings, load_recipes(obsdrill_settings.config_dir / "images"),
+                           ("prometheus",))["prometheus"].image
+    rules = {"groups": [{"name": "g", "rules": [{"alert": "Idle", "expr": "irate(c_total[1m]) < 0.4"},
+                                                {"alert": "Up", "expr": "x > 5"}]}]}
+    c = Series((("__name__", "c_total"),), tuple((float(t), t * 0.5) for t in range(0, 181, 15)))
+    x = Series((("__name__", "x"),), tuple((float(t), 10.0) for t in range(0, 61, 10)))
+    grid = promtool.Grid(start=0, step=5, evaluation_interval=15, count=37)
+    got = promtool.evaluate(promtool.ContainerPromtool(client, image), tmp_path,
+                            rules, promtool.test_document("rules.yml", [c, x], grid, ["Idle", "Up"]))
+    states = {at: sorted(f"{s['alertname']}:{s['alertstate']}" for s in found) for at, found in got.items()}
+    assert states == {at: ["Up:firing"] for at in (0.0, 15.0, 30.0, 45.0, 60.0)}, states
 
 
 def _rate(obsdrill: Obsdrill) -> float:

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from harness.certify import promtool, samples, timeline
-from harness.certify.certificate import certify_run, real_timing
+from harness.certify.certificate import _by_phase, certify_run, real_timing
 from harness.certify.samples import Series
 from harness.config import load_source
 from harness.errors import ObsdrillError
@@ -51,19 +51,38 @@ def test_counter_detection_prefers_metadata_over_the_suffix() -> None:
     assert not samples.is_counter("up", {})
 
 
-def test_resample_holds_the_latest_sample_and_leaves_gaps() -> None:
-    series = _series("x", [(0.4, 1), (10.3, 2), (19.8, 3), (60, 4)])
-    # 10.3 is superseded by 19.8 before the next grid point; 19.8 is too old (20.2 s) at 40
-    assert samples.resample(series, 0, 10, 8, hold=20) == [None, 1, 3, 3, None, None, 4, 4]
+def test_each_sample_lands_once_on_the_first_point_at_or_after_it_and_a_gap_ends_stale() -> None:
+    series = _series("x", [(0.4, 1), (10.3, 2), (19.8, 3), (60, 4), (70, 5)])
+    # no sample reaches a point before it was taken (an evaluation there had not seen it); spacing 10 s (the
+    # median); 19.8 -> 60 is a gap: stale one spacing after 19.8; after 70 the grid ends
+    assert samples.place(series, 0, 5, 16) == [None, 1, None, 2, 3, None, "stale", None, None, None, None, None,
+                                               4, None, 5, None]
+    # a series that stops before the grid does (a crashed target) goes stale, and is not held
+    assert samples.place(_series("y", [(0, 1), (10, 2)]), 0, 5, 8) == [1, None, 2, None, "stale", None, None, None]
     assert samples.grid_count(0, 70, 10) == 8
 
 
+def test_a_15s_counter_among_10s_jobs_keeps_its_own_spacing(tmp_path: Path) -> None:
+    """The grid divides every interval (5 s for 10 s and 15 s jobs, 15 s evaluations): a held sample would
+    make irate() read no change at every third point of a 10 s grid."""
+    source = _source(tmp_path)
+    doc = yaml.safe_load((source / "prometheus" / "prometheus.yml").read_text())
+    doc["global"] = {"scrape_interval": "15s", "evaluation_interval": "15s"}
+    doc["scrape_configs"] = [{"job_name": "svc", "scrape_interval": "10s"}, {"job_name": "node"}]
+    (source / "prometheus" / "prometheus.yml").write_text(yaml.safe_dump(doc))
+    assert real_timing(load_source(source)).grid == 5
+    cpu = _series("node_cpu_seconds_total", [(t, t * 0.5) for t in range(0, 61, 15)])
+    assert samples.place(cpu, 0, 5, 13) == [0.0, None, None, 7.5, None, None, 15.0, None, None, 22.5, None, None,
+                                            30.0]
+
+
 def test_promtool_file_has_every_series_and_one_empty_alerts_case_per_evaluation() -> None:
-    grid = promtool.Grid(start=1000, scrape_interval=10, evaluation_interval=15, count=7)  # 60 s of real time
-    doc = promtool.test_document("rules.yml", [_series("x", [(1000, 1), (1020, 2.5)], job='a"b')], grid, ["A", "B"])
+    grid = promtool.Grid(start=1000, step=5, evaluation_interval=15, count=13)  # 60 s of real time
+    doc = promtool.test_document("rules.yml", [_series("x", [(1000, 1), (1020, 2.5), (1040, 3)], job='a"b')], grid,
+                                 ["A", "B"])
     test = doc["tests"][0]
-    assert doc["rule_files"] == ["rules.yml"] and doc["evaluation_interval"] == "15s" and test["interval"] == "10s"
-    assert test["input_series"] == [{"series": 'x{job="a\\"b"}', "values": "1.0 1.0 2.5 2.5 2.5 _ _"}]
+    assert doc["rule_files"] == ["rules.yml"] and doc["evaluation_interval"] == "15s" and test["interval"] == "5s"
+    assert test["input_series"] == [{"series": 'x{job="a\\"b"}', "values": "1.0 _ _ _ 2.5 _ _ _ 3.0 _ _ _ stale"}]
     assert [c["eval_time"] for c in test["promql_expr_test"]] == ["0s", "15s", "30s", "45s", "1m"]
     assert {c["expr"] for c in test["promql_expr_test"]} == {'ALERTS{alertname=~"A|B"}'}
     assert all(c["exp_samples"] == [] for c in test["promql_expr_test"])
@@ -194,3 +213,34 @@ def test_the_grid_starts_at_the_oldest_sample_not_a_long_window_before_it(tmp_pa
     cases = runner.seen["tests"][0]["promql_expr_test"]
     assert len(cases) == 50  # (1039 - 990) wall s / 0.1 = 490 real s, an evaluation every 10 s: steps 0..490
     assert cases[-1]["eval_time"] == "8m10s"
+
+
+def test_alerts_are_replayed_per_evaluation_phase_of_their_group() -> None:
+    """Each stored ALERTS sample carries its group's evaluation timestamp: alerts of two groups (phases 1.3 s
+    and 0.4 s of a 1.5 s compressed evaluation) get a grid each; one never active joins the first."""
+    stored = [_series("ALERTS", [(1000.3, 1), (1001.8, 1)], alertname="A", alertstate="firing"),
+              _series("ALERTS", [(1003.3, 1)], alertname="B", alertstate="pending"),
+              _series("ALERTS", [(1000.9, 1)], alertname="C", alertstate="firing")]
+    found = _by_phase(["A", "B", "C", "D"], stored, 1.5)
+    assert [(pytest.approx(phase), names) for phase, names in found] == [(1.3, ["A", "B", "D"]), (0.4, ["C"])]
+    assert _by_phase(["A"], [], 1.5) == [(None, ["A"])]
+
+
+def test_promtool_time_zero_is_an_evaluation_instant_of_the_compressed_run(tmp_path: Path) -> None:
+    """The stored ALERTS of A sit at x.5 s (phase 0.5 of a 1 s compressed evaluation): the grid starts at
+    989.5, the run's evaluation before the first sample (990), so that sample reaches promtool one 10 s
+    point later, never before an evaluation that had it."""
+    runner = FakePromtool(120.0)
+
+    def prometheus(query: dict[str, list[str]]) -> dict[str, Any]:
+        answer = _prometheus(query)
+        for item in answer["data"]["result"]:
+            if query["query"][0].startswith("ALERTS"):
+                item["values"] = [[t + 0.5, v] for t, v in item["values"]]
+        return answer
+
+    routes = {"/api/v1/query": prometheus, "/api/v1/metadata": lambda q: {"status": "success", "data": {}}}
+    with serve(routes) as url:
+        certify_run(url, load_source(_source(tmp_path)), start=1000, end=1039, factor=0.1, alerts=["A"],
+                    runner=runner)
+    assert runner.seen["tests"][0]["input_series"][0]["values"].startswith("_ 1.0 1.0")
