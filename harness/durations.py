@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from harness.errors import ConfigError
 
@@ -55,13 +56,19 @@ def without_ranges(expr: str) -> str:
 
 def scale_ranges(expr: str, factor: float) -> str:
     """Rewrite every range and subquery window in ``expr`` multiplied by ``factor``."""
+    return map_ranges(expr, lambda window: window * factor, lambda step: step * factor)
+
+
+def map_ranges(expr: str, window: Callable[[float], float], step: Callable[[float], float] | None = None) -> str:
+    """Rewrite every range and subquery window in ``expr`` as ``window(seconds)``, and each subquery step as
+    ``step(seconds)`` (kept without ``step``)."""
 
     def _sub(match: re.Match[str]) -> str:
-        window = scale(match.group(1).strip(), factor, "PromQL range")
+        size = format(window(parse(match.group(1).strip(), "PromQL range")))
         if match.group(2) is None:
-            return f"[{window}]"
-        step = match.group(2).strip()
-        return f"[{window}:{scale(step, factor, 'PromQL step') if step else ''}]"
+            return f"[{size}]"
+        every = match.group(2).strip()
+        return f"[{size}:{format(step(parse(every, 'PromQL step'))) if every and step else every}]"
 
     out, last = [], 0
     for literal in _STRING.finditer(expr):

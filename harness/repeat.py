@@ -73,15 +73,17 @@ def summarize(rows: Iterable[Mapping[str, Any]]) -> list[Repeats]:
     return list(out.values())
 
 
-def latest_result(runs_dir: Path, since: float) -> Path | None:
-    """The result.json written by the run that started at ``since`` (the newest one written after it)."""
-    found = [p for p in runs_dir.glob("*/result.json") if p.stat().st_mtime >= since]
-    return max(found, key=lambda p: p.stat().st_mtime) if found else None
+def results_since(runs_dir: Path, since: float) -> list[Path]:
+    """The result.json files written by the run that started at ``since``: one per stack (``--stacks N``
+    gives N run dirs), oldest first."""
+    return sorted((p for p in runs_dir.glob("*/result.json") if p.stat().st_mtime >= since),
+                  key=lambda p: p.stat().st_mtime)
 
 
 def report(runs_dir: Path, since: float) -> Sequence[str]:
-    path = latest_result(runs_dir, since)
-    if path is None:
+    paths = results_since(runs_dir, since)
+    if not paths:
         return [f"repeat: no result.json under {runs_dir} from this run"]
-    rows = json.loads(path.read_text()).get("scenarios") or []
-    return [f"repeat summary ({path}):", *(line for r in summarize(rows) for line in r.show())]
+    rows = [row for path in paths for row in json.loads(path.read_text()).get("scenarios") or []]
+    where = ", ".join(str(p) for p in paths)
+    return [f"repeat summary ({where}):", *(line for r in summarize(rows) for line in r.show())]

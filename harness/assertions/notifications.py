@@ -123,11 +123,12 @@ def negative_problems(exp: NotificationExpectation, notes: Sequence[Notification
     """What arrived and must not have (checked once everything expected is there)."""
     problems = _pagerduty_problems(exp, notes) if exp.pagerduty is False else []
     taps = _firing_taps(exp, notes)
-    if exp.one_per_group:
+    if exp.per_group is not None:
+        most = "one" if exp.per_group == 1 else f"at most {exp.per_group}"
         counts = Counter(n.group_key for n in taps)
-        problems += [f"{exp.receiver}: group {key} got {count} firing notifications, expected one per group"
+        problems += [f"{exp.receiver}: group {key} got {count} firing notifications, expected {most} per group"
                      + grouped_text([n for n in taps if n.group_key == key])
-                     for key, count in counts.items() if count > 1]
+                     for key, count in counts.items() if count > exp.per_group]
     if exp.runbook_url:
         for note in taps:
             for alert in note.firing_alerts():

@@ -79,7 +79,8 @@ class Certificate:
         return "\n".join([head] + [a.describe() for a in self.alerts])
 
 
-GRID_FLOOR = 1.0  # real seconds: the finest grid promtool is given (intervals whose divisor is finer snap to it)
+GRID_MAX_MS = 1000  # the grid's step at most (a sample moves by less than this onto the grid)
+GRID_MIN_MS = 100  # and at least: intervals with a finer common divisor are not placed exactly
 
 
 @dataclass(frozen=True)
@@ -93,10 +94,10 @@ class RealTiming:
 
     @property
     def grid(self) -> float:
-        """The largest step that divides every scrape interval and the evaluation interval (10 s and 15 s
-        jobs, 15 s evaluations: 5 s), so each series keeps its own spacing on the grid."""
-        millis = math.gcd(*(round(s * 1000) for s in (*self.scrapes, self.evaluation)))
-        return max(GRID_FLOOR, millis / 1000)
+        """A step that divides every scrape interval, the evaluation interval and 1 s: each series keeps its
+        own spacing on the grid, every evaluation falls on a point, and a sample moves by under 1 s."""
+        millis = math.gcd(GRID_MAX_MS, *(round(s * 1000) for s in (*self.scrapes, self.evaluation)))
+        return max(GRID_MIN_MS, millis) / 1000
 
     @property
     def tolerance(self) -> float:
@@ -111,14 +112,24 @@ def real_timing(source: SourceConfig) -> RealTiming:
     return RealTiming(tuple(scrapes), durations.parse(glob["evaluation_interval"]))
 
 
-def certified_rules(source: SourceConfig, alerts: Sequence[str]) -> dict[str, Any]:
-    """One rule file: every recording rule and the chosen alerts, unscaled, in their groups."""
+def exact_windows(expr: str, grid: float) -> str:
+    """``expr`` with each range window one ``grid`` step (less 1 ms) shorter. A sample reaches the grid at the
+    first point at or after it, so the window [T - w, T] would take in one taken up to a step before T - w;
+    the shortened one holds exactly the samples the compressed run's window held (T and T - w are points
+    when the step divides the window, as 1 s divides every whole-second window)."""
+    return durations.map_ranges(expr, lambda w: w - grid + 0.001 if w > grid > 0 else w)
+
+
+def certified_rules(source: SourceConfig, alerts: Sequence[str], grid: float = 0.0) -> dict[str, Any]:
+    """One rule file: every recording rule and the chosen alerts, unscaled, in their groups, their windows
+    made exact for ``grid`` (:func:`exact_windows`)."""
     groups = []
     for _, doc in source.rule_files:
         for group in doc.get("groups") or []:
-            kept = [r for r in group.get("rules") or [] if "record" in r or r.get("alert") in alerts]
+            kept = [{**copy.deepcopy(r), "expr": exact_windows(str(r["expr"]), grid)}
+                    for r in group.get("rules") or [] if "record" in r or r.get("alert") in alerts]
             if kept:
-                groups.append({**copy.deepcopy(group), "rules": copy.deepcopy(kept)})
+                groups.append({**copy.deepcopy(group), "rules": kept})
     return {"groups": groups}
 
 
@@ -222,8 +233,8 @@ class _Replay:
                              samples.grid_count(origin, origin + (self.end - origin) / self.factor, step))
         document = promtool.test_document(RULE_FILE, stretched, grid, names)
         with tempfile.TemporaryDirectory(prefix="obsdrill-certify-") as tmp:
-            got = promtool.evaluate(self.runner, work_dir or Path(tmp), certified_rules(self.source, names),
-                                    document)
+            got = promtool.evaluate(self.runner, work_dir or Path(tmp),
+                                    certified_rules(self.source, names, step), document)
         return {k: [(self.real(origin) + at, s) for at, s in v]
                 for k, v in timeline.promtool_states(got, grid.eval_steps()).items()}
 

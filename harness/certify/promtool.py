@@ -50,7 +50,18 @@ class Grid:
 
 
 def values_text(values: Sequence[float | str | None]) -> str:
-    return " ".join("_" if v is None else v if isinstance(v, str) else repr(float(v)) for v in values)
+    """promtool's series notation: a number, ``stale``, or ``_`` (no sample), a run of n blanks as ``_xn``."""
+    out: list[str] = []
+    blanks = 0
+    for v in [*values, 0.0]:  # the sentinel flushes a trailing run of blanks
+        if v is None:
+            blanks += 1
+            continue
+        if blanks:
+            out.append("_" if blanks == 1 else f"_x{blanks}")
+            blanks = 0
+        out.append(v if isinstance(v, str) else repr(float(v)))
+    return " ".join(out[:-1])
 
 
 def test_document(rule_file: str, series: Sequence[Series], grid: Grid, alerts: Sequence[str]) -> dict[str, Any]:

@@ -70,7 +70,7 @@ def _notification(doc: dict[str, Any], where: str) -> NotificationExpectation:
         receiver=doc["receiver"],
         email=EmailExpectation(email["subject"], tuple(email.get("to", []))) if email else None,
         slack=SlackExpectation(slack["channel"], slack.get("title")) if slack else None,
-        pagerduty=doc.get("pagerduty"), one_per_group=bool(doc.get("one_per_group", False)),
+        pagerduty=doc.get("pagerduty"), per_group=doc.get("per_group", 1 if doc.get("one_per_group") else None),
         runbook_url=bool(doc.get("runbook_url", False)), within=seconds(doc.get("within"), f"{where}.within"))
 
 

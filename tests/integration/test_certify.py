@@ -15,7 +15,7 @@ import yaml
 from harness.assertions.wait import eventually
 from harness.bounds import Bound
 from harness.certify import promtool
-from harness.certify.certificate import certify_run
+from harness.certify.certificate import certify_run, exact_windows
 from harness.certify.lint import lint
 from harness.certify.samples import Series
 from harness.facade import Obsdrill
@@ -54,19 +54,25 @@ def test_promtool_reports_the_alert_state_of_every_step(obsdrill_settings: Setti
 
 def test_promtool_sees_each_series_at_its_own_spacing_and_a_vanished_one_as_stale(
         obsdrill_settings: Settings, obsdrill_runtime: Runtime, tmp_path: Path) -> None:
-    """A 15 s counter beside 10 s jobs on the 5 s grid: irate() reads its true rate at every step (a value
-    held onto a 10 s grid read as no change every third step); a gauge that stops at 60 s (its target
-    crashed) is stale from 70 s, as on the stack, not read on for promtool's 5 m lookback."""
+    """On the 1 s grid: a 15 s counter's irate() reads its true rate at every step (a value held onto a 10 s
+    grid read as no change every third step); a gauge that stops at 60 s (its target crashed) is stale from
+    70 s, as on the stack, not read on for promtool's 5 m lookback; a window holds the samples it held in the
+    compressed run, not one more at its left edge."""
     client = obsdrill_runtime.client()
     image = resolve_images(client, obsdrill_settings, load_recipes(obsdrill_settings.config_dir / "images"),
                            ("prometheus",))["prometheus"].image
-    rules = {"groups": [{"name": "g", "rules": [{"alert": "Idle", "expr": "irate(c_total[1m]) < 0.4"},
-                                                {"alert": "Up", "expr": "x > 5"}]}]}
+    rules = {"groups": [{"name": "g", "rules": [
+        {"alert": "Idle", "expr": exact_windows("irate(c_total[1m]) < 0.4", 1)},
+        {"alert": "Up", "expr": "x > 5"},
+        # one sample every 10 s, 0.3 s before a point: any 10 s window held one in the compressed run; unshortened,
+        # the windows ending at 15 s, 45 s, ... took in the sample of 4.7 s (at point 5) as well
+        {"alert": "Two", "expr": exact_windows("count_over_time(y[10s]) > 1", 1)}]}]}
     c = Series((("__name__", "c_total"),), tuple((float(t), t * 0.5) for t in range(0, 181, 15)))
     x = Series((("__name__", "x"),), tuple((float(t), 10.0) for t in range(0, 61, 10)))
-    grid = promtool.Grid(start=0, step=5, evaluation_interval=15, count=37)
+    y = Series((("__name__", "y"),), tuple((t + 4.7, 1.0) for t in range(0, 181, 10)))
+    grid = promtool.Grid(start=0, step=1, evaluation_interval=15, count=181)
     got = promtool.evaluate(promtool.ContainerPromtool(client, image), tmp_path,
-                            rules, promtool.test_document("rules.yml", [c, x], grid, ["Idle", "Up"]))
+                            rules, promtool.test_document("rules.yml", [c, x, y], grid, ["Idle", "Up", "Two"]))
     states = {at: sorted(f"{s['alertname']}:{s['alertstate']}" for s in found) for at, found in got.items()}
     assert states == {at: ["Up:firing"] for at in (0.0, 15.0, 30.0, 45.0, 60.0)}, states
 

@@ -16,7 +16,7 @@ from tests.unit.fake_http import FakeSink, labels, serve
 
 CRITICAL = NotificationExpectation(
     "critical-alerts", EmailExpectation("[CRITICAL] HighErrorRate", ("devops@recoloca.ai", "cto@recoloca.ai")),
-    SlackExpectation("#alerts-critical", "Critical Alert: HighErrorRate"), pagerduty=False, one_per_group=True,
+    SlackExpectation("#alerts-critical", "Critical Alert: HighErrorRate"), pagerduty=False, per_group=1,
     runbook_url=True)
 
 
@@ -65,6 +65,15 @@ def test_grouping_pagerduty_and_runbook_problems() -> None:
         in grouped.replace('"', "")
     assert any(p.startswith("critical-alerts: critical alert ServiceDown") and "no runbook_url" in p
                for p in problems)
+
+
+def test_per_group_allows_as_many_firing_notifications_as_it_says() -> None:
+    """A restarted Alertmanager has lost its notification log: per_group 2 allows the one re-notification."""
+    again = _tap("firing", "g1", labels("HighErrorRate", severity="critical", service="backend"))
+    twice = NotificationExpectation("critical-alerts", per_group=2)
+    assert negative_problems(twice, [*_delivered(), again]) == []
+    [problem] = negative_problems(twice, [*_delivered(), again, again])
+    assert problem.startswith("critical-alerts: group g1 got 3 firing notifications, expected at most 2 per group")
 
 
 def test_a_split_group_says_which_alerts_came_together_and_by_what() -> None:

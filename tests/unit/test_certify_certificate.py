@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from harness.certify import promtool, samples, timeline
-from harness.certify.certificate import _by_phase, certify_run, real_timing
+from harness.certify.certificate import _by_phase, certify_run, exact_windows, real_timing
 from harness.certify.samples import Series
 from harness.config import load_source
 from harness.errors import ObsdrillError
@@ -63,17 +63,21 @@ def test_each_sample_lands_once_on_the_first_point_at_or_after_it_and_a_gap_ends
 
 
 def test_a_15s_counter_among_10s_jobs_keeps_its_own_spacing(tmp_path: Path) -> None:
-    """The grid divides every interval (5 s for 10 s and 15 s jobs, 15 s evaluations): a held sample would
-    make irate() read no change at every third point of a 10 s grid."""
+    """The grid divides every interval and 1 s: a sample held onto the next point of a 10 s grid would
+    make irate() read no change at every third point."""
     source = _source(tmp_path)
     doc = yaml.safe_load((source / "prometheus" / "prometheus.yml").read_text())
     doc["global"] = {"scrape_interval": "15s", "evaluation_interval": "15s"}
     doc["scrape_configs"] = [{"job_name": "svc", "scrape_interval": "10s"}, {"job_name": "node"}]
     (source / "prometheus" / "prometheus.yml").write_text(yaml.safe_dump(doc))
-    assert real_timing(load_source(source)).grid == 5
+    assert real_timing(load_source(source)).grid == 1
+    doc["scrape_configs"][0]["scrape_interval"] = "2500ms"
+    (source / "prometheus" / "prometheus.yml").write_text(yaml.safe_dump(doc))
+    assert real_timing(load_source(source)).grid == 0.5
     cpu = _series("node_cpu_seconds_total", [(t, t * 0.5) for t in range(0, 61, 15)])
     assert samples.place(cpu, 0, 5, 13) == [0.0, None, None, 7.5, None, None, 15.0, None, None, 22.5, None, None,
                                             30.0]
+    assert promtool.values_text(samples.place(cpu, 0, 5, 13)) == "0.0 _x2 7.5 _x2 15.0 _x2 22.5 _x2 30.0"
 
 
 def test_promtool_file_has_every_series_and_one_empty_alerts_case_per_evaluation() -> None:
@@ -82,7 +86,7 @@ def test_promtool_file_has_every_series_and_one_empty_alerts_case_per_evaluation
                                  ["A", "B"])
     test = doc["tests"][0]
     assert doc["rule_files"] == ["rules.yml"] and doc["evaluation_interval"] == "15s" and test["interval"] == "5s"
-    assert test["input_series"] == [{"series": 'x{job="a\\"b"}', "values": "1.0 _ _ _ 2.5 _ _ _ 3.0 _ _ _ stale"}]
+    assert test["input_series"] == [{"series": 'x{job="a\\"b"}', "values": "1.0 _x3 2.5 _x3 3.0 _x3 stale"}]
     assert [c["eval_time"] for c in test["promql_expr_test"]] == ["0s", "15s", "30s", "45s", "1m"]
     assert {c["expr"] for c in test["promql_expr_test"]} == {'ALERTS{alertname=~"A|B"}'}
     assert all(c["exp_samples"] == [] for c in test["promql_expr_test"])
@@ -180,7 +184,7 @@ def test_certify_run_compares_both_timelines(tmp_path: Path, firing_at: float, h
     assert ("holds" if holds else "FAILS") in cert.describe()
     # the lead-in before the window: x > 5 reads no range, `for` 20s real = 2 s wall
     test = runner.seen["tests"][0]
-    assert test["input_series"][0]["series"] == "x" and test["interval"] == "10s"
+    assert test["input_series"][0]["series"] == "x" and test["interval"] == "1s"
     assert [r["alert"] for g in runner.seen["rules"]["groups"] for r in g["rules"]] == ["A"]
 
 
@@ -228,8 +232,8 @@ def test_alerts_are_replayed_per_evaluation_phase_of_their_group() -> None:
 
 def test_promtool_time_zero_is_an_evaluation_instant_of_the_compressed_run(tmp_path: Path) -> None:
     """The stored ALERTS of A sit at x.5 s (phase 0.5 of a 1 s compressed evaluation): the grid starts at
-    989.5, the run's evaluation before the first sample (990), so that sample reaches promtool one 10 s
-    point later, never before an evaluation that had it."""
+    989.5, the run's evaluation before the first sample (990), so that sample (5 real seconds later)
+    reaches promtool at its 5th 1 s point, never before an evaluation that had it."""
     runner = FakePromtool(120.0)
 
     def prometheus(query: dict[str, list[str]]) -> dict[str, Any]:
@@ -243,4 +247,10 @@ def test_promtool_time_zero_is_an_evaluation_instant_of_the_compressed_run(tmp_p
     with serve(routes) as url:
         certify_run(url, load_source(_source(tmp_path)), start=1000, end=1039, factor=0.1, alerts=["A"],
                     runner=runner)
-    assert runner.seen["tests"][0]["input_series"][0]["values"].startswith("_ 1.0 1.0")
+    assert runner.seen["tests"][0]["input_series"][0]["values"].startswith("_x5 1.0 _x9 1.0")
+
+
+def test_windows_are_shortened_by_one_grid_step_so_they_hold_what_the_run_held() -> None:
+    assert exact_windows('rate(x{a="[5m]"}[5m]) > 1 and max_over_time(y[1h:30s]) > 2', 1) == \
+        'rate(x{a="[5m]"}[4m59s1ms]) > 1 and max_over_time(y[59m59s1ms:30s]) > 2'
+    assert exact_windows("rate(x[1s])", 1) == "rate(x[1s])"  # no shorter window holds anything

@@ -45,13 +45,18 @@ def test_spread_of_nothing_says_never() -> None:
     assert Spread((3.0, 1.0, 2.0)).show() == "min 1.0s / median 2.0s / max 3.0s (n=3)"
 
 
-def test_report_reads_this_runs_result_file(tmp_path: Path) -> None:
+def test_report_reads_the_result_file_of_each_stack_of_this_run(tmp_path: Path) -> None:
     since = time.time() - 1
     path = tmp_path / "runs" / "abc" / "result.json"
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps({"scenarios": [_row("s", True, 1.0), _row("s", True, 3.0)]}))
     lines = report(tmp_path / "runs", since)
     assert lines[1] == "s: 2/2 passed"
+    other = tmp_path / "runs" / "def" / "result.json"  # a second stack of the run (--stacks 2)
+    other.parent.mkdir()
+    other.write_text(json.dumps({"scenarios": [_row("s", False, None), _row("t", True, 2.0)]}))
+    lines = report(tmp_path / "runs", since)
+    assert lines[1] == "s: 2/3 passed" and "t: 1/1 passed" in lines
     assert report(tmp_path / "runs", time.time() + 60) == [
         f"repeat: no result.json under {tmp_path / 'runs'} from this run"]
 
