@@ -1,6 +1,7 @@
 """Faults on the stack's own components (issue 13.2), as method steps like the services' faults but naming a
-component: ``{fault: restart, service: alertmanager}`` (or prometheus) restarts the container (its data kept:
-Alertmanager's notification log and silences, Prometheus's TSDB and so its `for` state); ``{fault:
+component: ``{fault: restart, service: alertmanager}`` (or prometheus) stops the container and starts it again (what
+it keeps on tmpfs is gone: Alertmanager's alerts, notification log and silences, Prometheus's TSDB and so its
+`for` state; scenarios/alertmanager-restart.yaml shows the page surviving on Prometheus's resends); ``{fault:
 receiver_errors, service: sink, with: {status: 503}, duration: 30s}`` makes the receiver answer 5xx so
 Alertmanager retries (alertmanager_notifications_failed_total counts the failures); ``{fault: stop, service:
 postgres}`` (or redis) stops the data tier's server until rollback starts it again (empty: its data is on

@@ -79,6 +79,6 @@ class NotificationExpectation:
     email: EmailExpectation | None = None
     slack: SlackExpectation | None = None
     pagerduty: bool | None = None  # True: at least one event; False: none
-    per_group: int | None = None  # at most this many firing notifications per group (one_per_group: 1)
+    per_group: int | None = None  # each group gets exactly this many firing notifications (one_per_group: 1)
     runbook_url: bool = False  # every critical alert it got carries a runbook_url annotation
     within: float | None = None

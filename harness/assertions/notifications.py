@@ -114,8 +114,12 @@ def positive_problems(exp: NotificationExpectation, notes: Sequence[Notification
     problems = _email_problems(exp, notes) + _slack_problems(exp, notes)
     if exp.pagerduty is True:
         problems += _pagerduty_problems(exp, notes)
-    if not _firing_taps(exp, notes):
+    taps = _firing_taps(exp, notes)
+    if not taps:
         problems.append(f"{exp.receiver}: no firing notification at all")
+    if exp.per_group is not None and exp.per_group > 1:
+        problems += [f"{exp.receiver}: group {key} got {count} of its {exp.per_group} firing notifications so far"
+                     for key, count in Counter(n.group_key for n in taps).items() if count < exp.per_group]
     return problems
 
 
@@ -124,7 +128,7 @@ def negative_problems(exp: NotificationExpectation, notes: Sequence[Notification
     problems = _pagerduty_problems(exp, notes) if exp.pagerduty is False else []
     taps = _firing_taps(exp, notes)
     if exp.per_group is not None:
-        most = "one" if exp.per_group == 1 else f"at most {exp.per_group}"
+        most = "one" if exp.per_group == 1 else str(exp.per_group)
         counts = Counter(n.group_key for n in taps)
         problems += [f"{exp.receiver}: group {key} got {count} firing notifications, expected {most} per group"
                      + grouped_text([n for n in taps if n.group_key == key])

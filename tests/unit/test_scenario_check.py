@@ -32,7 +32,7 @@ def _write(tmp_path: Path, text: str, name: str = "s.yaml") -> Path:
 def test_shipped_config_and_scenarios_are_valid() -> None:
     result = validate(scenario_files(project_root() / "scenarios"), STACK)
     assert result.problems == [] and result.passed
-    assert len(result.ok) == 23 and "21 alert rules" in result.config
+    assert len(result.ok) == 24 and "21 alert rules" in result.config
 
 
 def test_a_good_scenario_passes(tmp_path: Path) -> None:

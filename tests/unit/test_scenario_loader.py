@@ -12,7 +12,7 @@ BUILT_IN = {"error-burst", "high-response-time", "database-connection-high", "cv
             "payment-failures", "high-cpu-usage", "high-memory-usage", "disk-space-low", "service-down",
             "gpu-temperature-high", "ai-generation-success-low", "baseline", "receiver-failing", "below-thresholds",
             "slo-fast-burn", "slo-slow-burn", "postgres-down", "db-slow-queries", "redis-down",
-            "cv-analysis-failures", "frontend-errors", "slow-page", "backend-exception-burst"}
+            "cv-analysis-failures", "frontend-errors", "slow-page", "backend-exception-burst", "alertmanager-restart"}
 
 
 def test_shipped_scenarios_validate() -> None:
