@@ -14,7 +14,7 @@ from typing import Any
 from synthetic_services import labels
 from synthetic_services.app import ServiceApp
 from synthetic_services.cache import CacheUnavailable, cache
-from synthetic_services.dbpool import database
+from synthetic_services.database import database
 from synthetic_services.downstream import DownstreamResponse
 from synthetic_services.envvars import REDIS_URL
 from synthetic_services.faults.business import PoolSaturation, SlowQueries

@@ -1,17 +1,17 @@
 """The in-process stand-in for the database pool (100 connections), used when no DATABASE_URL is set (the
-stack always sets one: synthetic_services/pgpool.py is the real pool): every request holds one while it
-runs; the db_pool_saturation fault holds some idle. database_connections_active = held + in flight."""
+stack always sets one: synthetic_services/pgpool.py is the real pool, synthetic_services/database.py picks
+one): every request holds one while it runs; the db_pool_saturation fault holds some idle.
+database_connections_active = held + in flight. The pool's size, its acquire timeout and the timeout's error
+are defined here for both."""
 
 from __future__ import annotations
 
 import random
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
 
-from synthetic_services.envvars import DATABASE_URL
 from synthetic_services.server import HttpError
 
 POOL_SIZE = 100
@@ -68,12 +68,3 @@ class ConnectionPool:
         with self._cond:
             self._held = max(0, min(count, self.size))
             self._cond.notify_all()
-
-
-def database(env: Mapping[str, str], schema: Sequence[str], application: str, size: int = POOL_SIZE) -> Any:
-    """The real pool (synthetic_services/pgpool.py) when DATABASE_URL is set, else this stand-in."""
-    if not env.get(DATABASE_URL):
-        return ConnectionPool(size)
-    from synthetic_services.pgpool import PgPool
-
-    return PgPool(env[DATABASE_URL], schema, size=size, application=application)

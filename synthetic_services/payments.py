@@ -11,7 +11,7 @@ import time
 import uuid
 
 from synthetic_services.app import ServiceApp
-from synthetic_services.dbpool import database
+from synthetic_services.database import database
 from synthetic_services.faults.business import PaymentFailures
 from synthetic_services.metrics import PaymentMetrics
 from synthetic_services.server import HttpError, Request, Response

@@ -115,6 +115,15 @@ class AlertWatch:
     def receivers_text(self) -> str:
         return receivers_text(self.notifications(), self.history.started_wall)
 
+    def _firing_since(self, exp: AlertExpectation, rule: AlertRule) -> float | None:
+        """When an alert matching ``exp`` began firing, on the scenario clock: its activeAt (when the rule
+        manager saw it pending first) plus the rule's `for`, so an alert first looked at by a later check (after
+        another alert's wait) is not dated by that check; None while none fires."""
+        held = self.held(exp)
+        began = [s for r in self.rules if r.name == exp.name for a in r.alerts
+                 if a.state == "firing" and held.matches(a.labels) and (s := a.active_since) is not None]
+        return min(began) + rule.for_seconds - self.history.started_wall if began else None
+
     def wait_fired(self, exp: AlertExpectation, rule: AlertRule, bound: Bound) -> FireResult:
         """Wait until an alert matching ``exp`` reached ``exp.receiver``; fail fast on wrong labels or
         a wrong receiver, and with the near misses when the bound passes."""
@@ -122,8 +131,8 @@ class AlertWatch:
         while True:
             self.poll()
             elapsed = self.history.elapsed()
-            if firing_at is None and "firing" in self.active(exp):
-                firing_at = elapsed
+            if firing_at is None:
+                firing_at = self._firing_since(exp, rule)
             check_labels(self.held(exp), [a.labels for r in self.rules if r.name == exp.name for a in r.alerts
                                if a.state == "firing"], self.history)
             verdict = self._routing_verdict(exp)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import requests
@@ -31,6 +32,14 @@ class PromAlert:
     annotations: dict[str, str]
     active_at: str
     value: str
+
+    @property
+    def active_since(self) -> float | None:
+        """``active_at`` (when the rule manager saw it pending first) as unix seconds; None if unreadable."""
+        try:
+            return datetime.fromisoformat(self.active_at.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return None
 
 
 @dataclass(frozen=True)

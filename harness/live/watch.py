@@ -7,7 +7,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import promql_parser
@@ -32,13 +31,6 @@ def threshold(expr: str) -> tuple[str, str, float] | None:
     if type(node.rhs).__name__ != "NumberLiteral":
         return None
     return str(node.lhs.prettify()), str(node.op), float(node.rhs.val)
-
-
-def _since(active_at: str) -> float | None:
-    try:
-        return datetime.fromisoformat(active_at.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
 
 
 @dataclass
@@ -68,7 +60,7 @@ class Watcher:
         if last is None or last[0] != rule.state:
             self.changed[rule.name] = (rule.state, now, last is not None)
         _, since, seen = self.changed[rule.name]
-        started = [s for a in rule.alerts if (s := _since(a.active_at)) is not None]
+        started = [s for a in rule.alerts if (s := a.active_since) is not None]
         if started and rule.state in ("pending", "firing"):  # Prometheus knows when it became pending
             since, seen = min(started) + (for_seconds if rule.state == "firing" else 0.0), True
         split = threshold(expr)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
@@ -49,6 +50,18 @@ def test_expectation_matches_the_alert_with_its_labels_among_several(fakes: tupl
         "notification tap->critical-alerts [firing] HighErrorRate {service=gateway, severity=critical}"]
     gateway = AlertExpectation("HighErrorRate", "critical-alerts", (("service", "gateway"),))
     assert watch.others([BACKEND, gateway]) == []
+
+
+def test_firing_is_dated_by_the_rule_managers_active_at_not_by_when_the_check_looked(fakes: tuple) -> None:
+    """An alert looked at only after another alert's wait: pending 20 s before the check, `for` 12 s, so it
+    fired 8 s before the check, not when the check first saw it."""
+    prom, sink, watch = fakes
+    firing = alert("HighErrorRate", "firing", service="backend", severity="critical")
+    firing["activeAt"] = datetime.fromtimestamp(watch.history.started_wall - 20, UTC).isoformat()
+    prom.rules = [rule("HighErrorRate", "firing", [firing])]
+    sink.tap("critical-alerts", "firing", labels("HighErrorRate", service="backend", severity="critical"))
+    fired = watch.wait_fired(BACKEND, RULE, _bound(5))
+    assert fired.firing_after == pytest.approx(-8, abs=0.01)
 
 
 def test_wrong_severity_fails_fast_with_both_values(fakes: tuple) -> None:
