@@ -58,21 +58,29 @@ def test_the_shipped_rule_file_is_what_the_objectives_generate(tmp_path: Path) -
 
 @dataclass
 class _Sample:
+    labels: dict[str, str]
     value: float
 
 
 class _Prom:
+    """Answers the one query for both counts, each part by the label it is given."""
+
     def __init__(self, good: float, total: float) -> None:
         self.values = {"good": good, "total": total}
+        self.asked: list[str] = []
 
     def query(self, expr: str) -> list[_Sample]:
-        which = "total" if "status_code!~" not in expr else "good"
-        return [_Sample(self.values[which])]
+        self.asked.append(expr)
+        good, total = expr.split(" or ")
+        assert "status_code!~" in good and '"good"' in good and '"total"' in total
+        return [_Sample({"obsdrill_part": part}, value) for part, value in self.values.items() if value]
 
 
 def test_the_budget_a_scenario_spent_is_burn_times_modelled_time_over_the_window() -> None:
     objective = load_objectives(STACK)[0]  # 99.9% over 30 d
-    spent = consumed(_Prom(good=990.0, total=1000.0), objective, seconds=120, factor=0.1)
+    prom = _Prom(good=990.0, total=1000.0)
+    spent = consumed(prom, objective, seconds=120, factor=0.1)
+    assert len(prom.asked) == 1  # both counts from one evaluation: no scrape can fall between them
     assert spent.bad == 10 and spent.burn == pytest.approx(10.0)  # 1% errors / 0.1% budget
     assert spent.modelled_seconds == pytest.approx(1200)  # 2 min at 0.1 stand for 20 min
     assert spent.spent == pytest.approx(10 * 1200 / (30 * 86400))
