@@ -5,7 +5,7 @@ synthetic_services/envvars.py."""
 from __future__ import annotations
 
 CONFIG_DIR = "OBSDRILL_CONFIG_DIR"
-CERTIFY = "OBSDRILL_CERTIFY"  # enforce (default): a certificate mismatch fails the scenario; report: it is said
+CERTIFY = "OBSDRILL_CERTIFY"  # enforce: a certificate mismatch fails the scenario; report (default): it is said
 SCENARIOS_DIR = "OBSDRILL_SCENARIOS_DIR"
 REPORTS_DIR = "OBSDRILL_REPORTS_DIR"
 CACHE_DIR = "OBSDRILL_CACHE_DIR"
