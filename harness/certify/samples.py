@@ -1,4 +1,4 @@
-"""Raw samples of a compressed run: exported from Prometheus, mapped onto real time and resampled onto the
+"""Raw samples of a compressed run: exported from Prometheus, mapped onto real time and placed on the
 real-time grid.
 
 Mapping: a sample taken at wall time t is placed at t0 + (t - t0) / factor. The load ran at real request
